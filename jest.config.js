@@ -1,0 +1,33 @@
+/**
+ * Two projects: `unit` (pure code, no I/O) and `integration` (real Postgres, Redis, BullMQ and
+ * HTTP). Type checking happens in `npm run typecheck`; here ts-jest only transpiles, for speed.
+ */
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }],
+  '^.+\\.m?js$': '<rootDir>/test/support/esm-package-transformer.js',
+};
+/** Every dependency goes through the transformer, which only touches ESM-only files. */
+const transformIgnorePatterns = [];
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      setupFiles: ['<rootDir>/test/support/test-env.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,22 @@
+import { RedisOptions } from 'ioredis';
+
+/**
+ * Options shared by every Redis connection. Commands fail fast while Redis is down instead of
+ * queueing forever, so callers can degrade (fall back to Postgres, answer 503 on readiness).
+ */
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : 6379,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: Number.isFinite(db) ? db : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    connectTimeout: 2_000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+  };
+}

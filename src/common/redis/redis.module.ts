@@ -1,0 +1,29 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../../config/app-config';
+import { redisOptionsFromUrl } from './redis-connection';
+import { REDIS_CLIENT } from './redis.tokens';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS_CLIENT,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): Redis => {
+        const client = new Redis(redisOptionsFromUrl(config.env.REDIS_URL));
+        // Connection errors surface through failed commands; an unhandled 'error' event would crash.
+        client.on('error', () => undefined);
+        return client;
+      },
+    },
+  ],
+  exports: [REDIS_CLIENT],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

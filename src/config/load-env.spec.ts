@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getMetadataStorage } from 'class-validator';
+import { EnvSchema } from './env.schema';
+import { EnvValidationError, loadEnv } from './load-env';
+
+const VALID = {
+  DATABASE_URL: 'postgres://u@localhost/db',
+  REDIS_URL: 'redis://localhost:6379',
+  ADMIN_TOKEN: 'x'.repeat(32),
+  MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+};
+
+function problemsOf(raw: Record<string, string>): string[] {
+  try {
+    loadEnv(raw);
+  } catch (error: unknown) {
+    if (error instanceof EnvValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadEnv', () => {
+  it('should apply defaults when only the required variables are set', () => {
+    const env = loadEnv(VALID);
+    expect(env.PORT).toBe(3000);
+    expect(env.HOST).toBe('0.0.0.0');
+    expect(env.CCH_ROLES).toEqual(['gateway', 'admin', 'worker']);
+  });
+
+  it('should parse PORT and CCH_ROLES from strings', () => {
+    const env = loadEnv({ ...VALID, PORT: '8080', CCH_ROLES: 'worker, admin' });
+    expect(env.PORT).toBe(8080);
+    expect(env.CCH_ROLES).toEqual(['worker', 'admin']);
+  });
+
+  it('should name every missing required variable', () => {
+    const problems = problemsOf({});
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ADMIN_TOKEN', 'MASTER_KEY']) {
+      expect(problems.some((line) => line.startsWith(`${name}:`))).toBe(true);
+    }
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['MASTER_KEY', 'too-short'],
+    ['MASTER_KEY', Buffer.alloc(16).toString('hex')],
+    ['ADMIN_TOKEN', 'short'],
+    ['CCH_ROLES', 'gateway,janitor'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['LOG_LEVEL', 'loud'],
+  ])('should refuse %s=%s and name the variable', (name, value) => {
+    const problems = problemsOf({ ...VALID, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}:`));
+  });
+
+  it('should accept a hex MASTER_KEY', () => {
+    expect(() => loadEnv({ ...VALID, MASTER_KEY: 'ab'.repeat(32) })).not.toThrow();
+  });
+});
+
+describe('.env.example', () => {
+  it('should document exactly the variables EnvSchema reads', () => {
+    const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const documented = example
+      .split('\n')
+      .map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1])
+      .filter((name): name is string => name !== undefined)
+      .sort();
+    const schemaKeys = [
+      ...new Set(
+        getMetadataStorage()
+          .getTargetValidationMetadatas(EnvSchema, '', true, false)
+          .map((metadata) => metadata.propertyName),
+      ),
+    ].sort();
+    expect(documented).toEqual(schemaKeys);
+  });
+});

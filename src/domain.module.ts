@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditService } from './audit/audit.service';
+import { UsageRecordsRepository } from './billing/usage-records.repository';
+import { ENTITIES } from './database/entities';
+import { ProviderHealthService } from './health/provider-health.service';
+import { ApiKeysRepository } from './keys/api-keys.repository';
+import { ApiKeysService } from './keys/api-keys.service';
+import { ProvidersRepository } from './providers/providers.repository';
+import { ProvidersService } from './providers/providers.service';
+import { UsersRepository } from './users/users.repository';
+import { UsersService } from './users/users.service';
+
+const PROVIDERS = [
+  AuditService,
+  UsersRepository,
+  UsersService,
+  ApiKeysRepository,
+  ApiKeysService,
+  ProvidersRepository,
+  ProvidersService,
+  UsageRecordsRepository,
+  ProviderHealthService,
+];
+
+/** Entities, repositories and services shared by every role. */
+@Module({
+  imports: [TypeOrmModule.forFeature(ENTITIES)],
+  providers: PROVIDERS,
+  exports: PROVIDERS,
+})
+export class DomainModule {}

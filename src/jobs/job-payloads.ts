@@ -1,0 +1,43 @@
+import { UsageStatus } from '../billing/usage-record.entity';
+import { JobName } from './queue-names';
+
+/** A usage record as it travels through the queue: numbers for counts, a decimal string for cost. */
+export interface RecordUsagePayload {
+  requestId: string;
+  userId: string;
+  apiKeyId: string;
+  providerId: string | null;
+  clientProtocol: string;
+  clientName: string;
+  providerProtocol: string | null;
+  requestedModel: string;
+  upstreamModel: string | null;
+  sessionId: string | null;
+  stream: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  reasoningTokens: number;
+  costUsd: string | null;
+  priceVersion: string | null;
+  status: UsageStatus;
+  httpStatus: number | null;
+  stopReason: string | null;
+  errorClass: string | null;
+  attempts: number;
+  durationMs: number;
+  ttfbMs: number | null;
+  /** ISO time the request started; the ledger is dated by it, not by when the worker ran. */
+  createdAt: string;
+}
+
+/** The sweep probes every enabled provider; it carries no data of its own. */
+export type ProviderHealthSweepPayload = Record<string, never>;
+
+/** One map from job name to payload, shared by producers and processors. */
+export interface JobPayloads {
+  [JobName.RecordUsage]: RecordUsagePayload;
+  [JobName.ProviderHealthSweep]: ProviderHealthSweepPayload;
+}

@@ -1,0 +1,213 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue, QueueEvents } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { UsageStatus } from '../../src/billing/usage-record.entity';
+import { healthKey, ProviderHealthResult } from '../../src/health/provider-health.service';
+import { jobOptions } from '../../src/jobs/job-options';
+import { RecordUsagePayload } from '../../src/jobs/job-payloads';
+import { JobName, QueueName } from '../../src/jobs/queue-names';
+import { call } from '../support/http';
+import { startTestApp, TestApp } from '../support/test-app';
+import { TEST_ENV } from '../support/test-env';
+
+/** Connection options, not an instance: BullMQ closes only connections it created itself. */
+function queueConnection(): { host: string; port: number; db: number; maxRetriesPerRequest: null } {
+  const url = new URL(TEST_ENV.REDIS_URL);
+  return {
+    host: url.hostname,
+    port: Number(url.port),
+    db: Number(url.pathname.slice(1)),
+    maxRetriesPerRequest: null,
+  };
+}
+
+function usagePayload(overrides: Partial<RecordUsagePayload> = {}): RecordUsagePayload {
+  return {
+    requestId: randomUUID(),
+    userId: randomUUID(),
+    apiKeyId: randomUUID(),
+    providerId: null,
+    clientProtocol: 'anthropic',
+    clientName: 'claude-code',
+    providerProtocol: 'anthropic',
+    requestedModel: 'claude-sonnet-4-5',
+    upstreamModel: 'claude-sonnet-4-5',
+    sessionId: 'session-1',
+    stream: true,
+    inputTokens: 12,
+    outputTokens: 34,
+    cacheWrite5mTokens: 5,
+    cacheWrite1hTokens: 6,
+    cacheReadTokens: 7,
+    reasoningTokens: 0,
+    costUsd: '0.0012345678',
+    priceVersion: 'test',
+    status: UsageStatus.Success,
+    httpStatus: 200,
+    stopReason: 'end_turn',
+    errorClass: null,
+    attempts: 1,
+    durationMs: 120,
+    ttfbMs: 40,
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+describe('background jobs', () => {
+  let ctx: TestApp;
+  let db: Client;
+  let usageQueue: Queue;
+  let healthQueue: Queue;
+  let events: QueueEvents;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ CCH_ROLES: 'admin,worker' });
+    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+    await db.connect();
+    usageQueue = ctx.app.get<Queue>(getQueueToken(QueueName.UsageRecords));
+    healthQueue = ctx.app.get<Queue>(getQueueToken(QueueName.ProviderHealth));
+    events = new QueueEvents(QueueName.UsageRecords, {
+      prefix: 'cch',
+      connection: queueConnection(),
+    });
+    await events.waitUntilReady();
+  });
+
+  afterAll(async () => {
+    await events.close();
+    await db.end();
+    await ctx.close();
+  });
+
+  describe('record-usage', () => {
+    it('should write one ledger row per request id, however often the job runs', async () => {
+      const payload = usagePayload();
+      const first = await usageQueue.add(JobName.RecordUsage, payload, {
+        ...jobOptions(JobName.RecordUsage),
+        jobId: `${payload.requestId}-a`,
+      });
+      const second = await usageQueue.add(JobName.RecordUsage, payload, {
+        ...jobOptions(JobName.RecordUsage),
+        jobId: `${payload.requestId}-b`,
+      });
+      expect(await first.waitUntilFinished(events, 10_000)).toEqual({ inserted: true });
+      expect(await second.waitUntilFinished(events, 10_000)).toEqual({ inserted: false });
+
+      const rows = await db.query('SELECT * FROM usage_records WHERE request_id = $1', [
+        payload.requestId,
+      ]);
+      expect(rows.rows).toHaveLength(1);
+      expect(rows.rows[0]).toMatchObject({
+        input_tokens: '12',
+        output_tokens: '34',
+        cache_write_5m_tokens: '5',
+        cache_write_1h_tokens: '6',
+        cache_read_tokens: '7',
+        cost_usd: '0.0012345678',
+        status: 'success',
+        client_name: 'claude-code',
+      });
+      expect(new Date(rows.rows[0].created_at).toISOString()).toBe(payload.createdAt);
+    });
+  });
+
+  describe('provider health sweep', () => {
+    let upstream: Server;
+    let seen: IncomingHttpHeaders[];
+    let upstreamUrl: string;
+
+    beforeAll(async () => {
+      seen = [];
+      upstream = createServer((request, response) => {
+        seen.push(request.headers);
+        const ok =
+          request.url === '/v1/models' && request.headers['x-api-key'] === 'upstream-key-ok';
+        response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(ok ? { data: [] } : { error: 'nope' }));
+      });
+      await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+      upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    });
+
+    afterAll(async () => {
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    });
+
+    it('should register one repeatable schedule', async () => {
+      const schedulers = await healthQueue.getJobSchedulers();
+      expect(schedulers.map((scheduler) => scheduler.key)).toContain('provider-health-sweep');
+    });
+
+    it('should probe every enabled provider and publish the results for routing', async () => {
+      const create = (name: string, apiKey: string, enabled = true) =>
+        call(ctx.baseUrl, 'POST', '/api/providers', {
+          body: { name, type: 'anthropic', baseUrl: upstreamUrl, apiKey, enabled },
+        });
+      const healthy = await create(`healthy-${randomUUID()}`, 'upstream-key-ok');
+      const unauthorised = await create(`bad-key-${randomUUID()}`, 'upstream-key-wrong');
+      const disabled = await create(`off-${randomUUID()}`, 'upstream-key-ok', false);
+      const unreachable = await call(ctx.baseUrl, 'POST', '/api/providers', {
+        body: {
+          name: `gone-${randomUUID()}`,
+          type: 'openai-chat',
+          baseUrl: 'http://127.0.0.1:9',
+          apiKey: 'k',
+        },
+      });
+
+      const healthEvents = new QueueEvents(QueueName.ProviderHealth, {
+        prefix: 'cch',
+        connection: queueConnection(),
+      });
+      await healthEvents.waitUntilReady();
+      try {
+        const job = await healthQueue.add(
+          JobName.ProviderHealthSweep,
+          {},
+          jobOptions(JobName.ProviderHealthSweep),
+        );
+        const outcome = (await job.waitUntilFinished(healthEvents, 20_000)) as { probed: number };
+        expect(outcome.probed).toBeGreaterThanOrEqual(3);
+      } finally {
+        await healthEvents.close();
+      }
+
+      const redis = new Redis(TEST_ENV.REDIS_URL);
+      try {
+        const read = async (id: unknown): Promise<ProviderHealthResult | null> => {
+          const raw = await redis.get(healthKey(String(id)));
+          return raw ? (JSON.parse(raw) as ProviderHealthResult) : null;
+        };
+        expect(await read(healthy.body.id)).toMatchObject({
+          ok: true,
+          httpStatus: 200,
+          error: null,
+        });
+        expect(await read(unauthorised.body.id)).toMatchObject({
+          ok: false,
+          httpStatus: 401,
+          error: 'http_401',
+        });
+        expect(await read(unreachable.body.id)).toMatchObject({
+          ok: false,
+          httpStatus: null,
+          error: 'connection_error',
+        });
+        expect(await read(disabled.body.id)).toBeNull();
+        expect(await redis.ttl(healthKey(String(healthy.body.id)))).toBeGreaterThan(0);
+      } finally {
+        redis.disconnect();
+      }
+      // The upstream saw its own key, sent the Anthropic way.
+      expect(seen.map((headers) => headers['x-api-key']).sort()).toEqual([
+        'upstream-key-ok',
+        'upstream-key-wrong',
+      ]);
+    });
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * Environment of the integration tests: a database of their own (its name must contain `test`;
+ * global setup recreates it) and a Redis database number of their own on the machine's Redis.
+ */
+const pgBase = process.env.TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432';
+
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  DATABASE_URL: process.env.TEST_DATABASE_URL ?? `${pgBase}/cch_test`,
+  ADMIN_PG_URL: `${pgBase}/postgres`,
+  REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/13',
+  ADMIN_TOKEN: 'test-admin-token-that-is-long-enough-000',
+  MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'silent',
+  CCH_ROLES: 'gateway,admin,worker',
+  HEALTH_CHECK_INTERVAL_SECONDS: '3600',
+};
+
+for (const [name, value] of Object.entries(TEST_ENV)) {
+  process.env[name] = value;
+}
