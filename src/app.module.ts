@@ -5,6 +5,7 @@ import { CryptoModule } from './common/crypto/crypto.module';
 import { RedisModule } from './common/redis/redis.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { GatewayModule } from './gateway.module';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { QueuesModule } from './jobs/queues.module';
@@ -15,6 +16,7 @@ import { WorkerModule } from './jobs/worker.module';
 export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     const roleModules: Type[] = [];
+    if (config.hasRole('gateway')) roleModules.push(GatewayModule);
     if (config.hasRole('admin')) roleModules.push(AdminApiModule);
     if (config.hasRole('worker')) roleModules.push(WorkerModule);
     return {

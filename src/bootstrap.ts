@@ -2,8 +2,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage } from 'node:http';
-import { LogController } from 'fastify';
+import { BadRequestException } from '@nestjs/common';
+import { FastifyRequest, LogController } from 'fastify';
 import { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger';
@@ -12,7 +12,6 @@ import { AppConfig } from './config/app-config';
 
 /** Claude Code sends ~400 KB bodies routinely; long sessions with images go far beyond. */
 export const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{8,64}$/;
 
 export interface CreatedApp {
   app: NestFastifyApplication;
@@ -26,26 +25,63 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
     loggerInstance: rootLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.env.TRUST_PROXY === 'true',
-    // Keep an upstream caller's id (ingress, OpenTelemetry) when it is sane; else mint one.
-    genReqId: (request: IncomingMessage) => {
-      const incoming = request.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
-        ? incoming
-        : randomUUID();
-    },
+    // Always minted here: the id keys the usage ledger, so a client must not be able to choose it.
+    genReqId: () => randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config),
     adapter,
-    { logger: new PinoNestLogger(rootLogger), bufferLogs: false },
+    // Body parsing is ours (installBodyParsing): raw bytes for proxy routes, JSON for admin.
+    { logger: new PinoNestLogger(rootLogger), bufferLogs: false, bodyParser: false },
   );
   app.useGlobalFilters(new UnknownErrorFilter());
+  installBodyParsing(app);
   app.enableShutdownHooks();
   if (config.hasRole('admin')) {
     mountSwagger(app);
   }
   return { app, logger: rootLogger };
+}
+
+/** Paths of the proxy routes, whose bodies stay raw bytes. */
+const PROXY_PATH = /^\/v1(beta|alpha)?\//;
+
+/**
+ * Proxy routes get the body as raw bytes: parsed once by the route, forwarded unchanged to a
+ * same-protocol upstream, and a bad body answered in the client's protocol. Admin routes get
+ * ordinary JSON. Every response carries the request id.
+ */
+function installBodyParsing(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer' },
+    (
+      request: FastifyRequest,
+      body: Buffer,
+      done: (error: Error | null, value?: unknown) => void,
+    ) => {
+      if (PROXY_PATH.test(request.url)) {
+        done(null, body);
+        return;
+      }
+      if (body.length === 0) {
+        done(null, undefined);
+        return;
+      }
+      try {
+        done(null, JSON.parse(body.toString('utf8')));
+      } catch {
+        done(new BadRequestException('Request body is not valid JSON'));
+      }
+    },
+  );
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-cch-request-id', request.id);
+    done();
+  });
 }
 
 function mountSwagger(app: NestFastifyApplication): void {

@@ -101,6 +101,48 @@ export class EnvSchema {
   @IsIn(['true', 'false'])
   TRUST_PROXY = 'false';
 
+  /** Providers tried per request before the client gets an error (failover budget). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  GATEWAY_MAX_ATTEMPTS = 3;
+
+  /** How long a session stays bound to the provider that served it last (sliding). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  STICKY_SESSION_TTL_SECONDS = 300;
+
+  /** Circuit breaker: sliding window over which the failure rate is measured. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  BREAKER_WINDOW_MS = 60_000;
+
+  /** Circuit breaker: no opening below this many requests in the window. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  BREAKER_MIN_REQUESTS = 5;
+
+  /** Circuit breaker: failure share (percent) at or above which it opens. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  BREAKER_FAILURE_RATE_PERCENT = 50;
+
+  /** Circuit breaker: cool-down before one probe request is let through. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  BREAKER_OPEN_MS = 30_000;
+
+  /** Where usage records wait when both Redis and Postgres are unreachable. */
+  @IsString()
+  USAGE_SPOOL_DIR = '.cch/spool';
+
   /** How often the worker probes every enabled provider. */
   @Transform(toInt)
   @IsInt()

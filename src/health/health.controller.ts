@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { withTimeout } from '../common/async/with-timeout';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 
 const CHECK_TIMEOUT_MS = 1_500;
@@ -44,16 +45,10 @@ export class HealthController {
 }
 
 async function check(probe: () => Promise<unknown>): Promise<CheckState> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([probe(), timeout]);
+    await withTimeout(probe(), CHECK_TIMEOUT_MS);
     return 'up';
   } catch {
     return 'down';
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -15,7 +15,7 @@ import {
   ApiKeyResponseDto,
   ApiKeyUpdateDto,
 } from './dto/api-key.dto';
-import { KEY_INVALIDATION_CHANNEL } from './key-events';
+import { invalidateKeys } from './key-events';
 
 @Injectable()
 export class ApiKeysService {
@@ -124,7 +124,7 @@ export class ApiKeysService {
    */
   private async announce(keyHash: string): Promise<void> {
     try {
-      await this.redis.publish(KEY_INVALIDATION_CHANNEL, keyHash);
+      await invalidateKeys(this.redis, [keyHash]);
     } catch (error: unknown) {
       this.logger.warn(`key invalidation not published: ${String(error)}`);
     }

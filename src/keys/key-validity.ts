@@ -19,7 +19,11 @@ export const KEY_REJECTION_MESSAGES: Record<KeyRejection, string> = {
 };
 
 /** Why a key may not be used right now, or null when it may. */
-export function keyRejection(key: ApiKeyEntity, user: UserEntity, now: Date): KeyRejection | null {
+export function keyRejection(
+  key: Pick<ApiKeyEntity, 'revokedAt' | 'enabled' | 'expiresAt'>,
+  user: Pick<UserEntity, 'deletedAt' | 'enabled' | 'expiresAt'>,
+  now: Date,
+): KeyRejection | null {
   if (key.revokedAt) return 'key_revoked';
   if (!key.enabled) return 'key_disabled';
   if (key.expiresAt && key.expiresAt <= now) return 'key_expired';

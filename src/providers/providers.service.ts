@@ -1,10 +1,13 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import Redis from 'ioredis';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { AuditContext } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
 import { Page, PageQueryDto, pageWindow } from '../common/admin/pagination.dto';
 import { maskSecret, SecretBox } from '../common/crypto/secret-box';
 import { toLimits } from '../common/limits/limits.dto';
+import { REDIS_CLIENT } from '../common/redis/redis.tokens';
+import { PROVIDERS_CHANGED_CHANNEL } from './provider-events';
 import { ProviderCreateDto, ProviderResponseDto, ProviderUpdateDto } from './dto/provider.dto';
 import { ProviderAuthScheme, ProviderEntity } from './provider.entity';
 import { ProvidersRepository } from './providers.repository';
@@ -18,6 +21,7 @@ export class ProvidersService {
     private readonly providers: ProvidersRepository,
     private readonly secretBox: SecretBox,
     private readonly audit: AuditService,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
   async create(dto: ProviderCreateDto, context: AuditContext): Promise<ProviderResponseDto> {
@@ -52,6 +56,7 @@ export class ProvidersService {
         return created;
       }),
     );
+    await this.announce();
     return ProviderResponseDto.from(provider);
   }
 
@@ -104,6 +109,7 @@ export class ProvidersService {
         );
       }),
     );
+    await this.announce();
     return this.get(id);
   }
 
@@ -117,11 +123,17 @@ export class ProvidersService {
         manager,
       );
     });
+    await this.announce();
   }
 
   /** The decrypted upstream key, for the gateway and health checks only. */
   upstreamApiKey(provider: ProviderEntity): string {
     return this.secretBox.open(provider.apiKeyEncrypted);
+  }
+
+  /** Gateways reload their provider snapshot; if Redis is down they still do within seconds. */
+  private async announce(): Promise<void> {
+    await this.redis.publish(PROVIDERS_CHANGED_CHANNEL, '1').catch(() => undefined);
   }
 
   private sealApiKey(apiKey: string): Pick<ProviderEntity, 'apiKeyEncrypted' | 'apiKeyPreview'> {

@@ -1,21 +1,27 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AuditContext } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
 import { Page, PageQueryDto, pageWindow } from '../common/admin/pagination.dto';
 import { toLimits } from '../common/limits/limits.dto';
+import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { ApiKeysRepository } from '../keys/api-keys.repository';
+import { invalidateKeys } from '../keys/key-events';
 import { UserCreateDto, UserResponseDto, UserUpdateDto } from './dto/user.dto';
 import { UserEntity, UserRole } from './user.entity';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
     private readonly keys: ApiKeysRepository,
     private readonly audit: AuditService,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
   async create(dto: UserCreateDto, context: AuditContext): Promise<UserResponseDto> {
@@ -70,13 +76,14 @@ export class UsersService {
         manager,
       );
     });
+    await this.forgetKeysOf(id);
     return this.get(id);
   }
 
   /** Soft delete: the user and every key of theirs stop working; the ledger keeps the history. */
   async remove(id: string, context: AuditContext): Promise<string[]> {
     await this.require(id);
-    return this.dataSource.transaction(async (manager) => {
+    const revoked = await this.dataSource.transaction(async (manager) => {
       const revokedKeyIds = await this.keys.withManager(manager).revokeAllOfUser(id, new Date());
       await this.users.withManager(manager).softDelete(id);
       await this.audit.record(
@@ -86,6 +93,21 @@ export class UsersService {
       );
       return revokedKeyIds;
     });
+    await this.forgetKeysOf(id);
+    return revoked;
+  }
+
+  /** A user change (disable, expiry, group, models, limits) affects every key of theirs. */
+  private async forgetKeysOf(userId: string): Promise<void> {
+    try {
+      const keys = await this.keys.listByUser(userId);
+      await invalidateKeys(
+        this.redis,
+        keys.map((key) => key.keyHash),
+      );
+    } catch (error: unknown) {
+      this.logger.warn(`key invalidation not published: ${String(error)}`);
+    }
   }
 
   async require(id: string): Promise<UserEntity> {

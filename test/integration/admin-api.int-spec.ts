@@ -363,8 +363,9 @@ describe('Admin API', () => {
           baseUrl: 'https://o.example',
           apiKey: secret,
         },
-        headers: { 'x-request-id': 'audit-test-request-0001' },
       });
+      const requestId = created.headers.get('x-cch-request-id');
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
       const id = String(created.body.id);
       await api('PATCH', `/api/providers/${id}`, { body: { apiKey: `${secret}-2`, weight: 9 } });
 
@@ -380,7 +381,7 @@ describe('Admin API', () => {
       expect(actions).toEqual(['provider.create', 'provider.update', 'user.create', 'key.create']);
       expect(rows.rows[0]).toMatchObject({
         actor: 'admin-token',
-        request_id: 'audit-test-request-0001',
+        request_id: requestId,
       });
       expect(rows.rows[1].changes).toMatchObject({ apiKey: '[redacted]', weight: 9 });
       const everything = JSON.stringify(rows.rows);

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { UsageRecorder } from './billing/usage-recorder.service';
+import { DomainModule } from './domain.module';
+import { GatewayAuthGuard } from './gateway/auth/gateway-auth.guard';
+import { GatewayKeyService } from './gateway/auth/gateway-key.service';
+import { GatewayStrategy } from './gateway/auth/gateway.strategy';
+import { AnthropicMessagesController } from './proxy/anthropic-messages.controller';
+import { AnthropicMessagesService } from './proxy/anthropic-messages.service';
+import { ModelsService } from './proxy/models.service';
+import { ProviderDirectory } from './proxy/provider-directory.service';
+import { ProviderRouter } from './proxy/provider-router.service';
+import { UpstreamClient } from './proxy/upstream-client';
+
+/** The gateway role: the proxy routes the CLIs call, and everything on their hot path. */
+@Module({
+  imports: [PassportModule, DomainModule],
+  controllers: [AnthropicMessagesController],
+  providers: [
+    GatewayKeyService,
+    GatewayStrategy,
+    GatewayAuthGuard,
+    ProviderDirectory,
+    ProviderRouter,
+    UpstreamClient,
+    UsageRecorder,
+    ModelsService,
+    AnthropicMessagesService,
+  ],
+})
+export class GatewayModule {}

@@ -1,0 +1,162 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { hashApiKey, looksLikeApiKey } from '../../common/crypto/api-key';
+import { GatewayError, GatewayErrorCode } from '../../common/errors/gateway-error';
+import { REDIS_CLIENT } from '../../common/redis/redis.tokens';
+import { ApiKeysRepository } from '../../keys/api-keys.repository';
+import {
+  KEY_INVALIDATION_CHANNEL,
+  keyCacheRedisKey,
+  keyGenerationRedisKey,
+} from '../../keys/key-events';
+import { KEY_REJECTION_MESSAGES } from '../../keys/key-validity';
+import { evaluateSnapshot, GatewayPrincipal, KeySnapshot, snapshotOf } from './gateway-principal';
+import { ExpiringCache } from './key-cache';
+
+/** In-process entries are short-lived: they only absorb bursts; Redis holds the shared copy. */
+const LOCAL_TTL_MS = 30_000;
+const LOCAL_NEGATIVE_TTL_MS = 10_000;
+const REDIS_TTL_SECONDS = 300;
+const REDIS_NEGATIVE_TTL_SECONDS = 30;
+const LOCAL_MAX_ENTRIES = 50_000;
+const NEGATIVE = 'none';
+
+/** Writes the snapshot only if no invalidation happened since the caller read the generation. */
+const WRITE_IF_GENERATION_UNCHANGED = `
+local current = redis.call('GET', KEYS[2]) or '0'
+if current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', tonumber(ARGV[3]))
+  return 1
+end
+return 0`;
+
+/**
+ * Resolves a gateway key to its principal: in-process cache → Redis → Postgres, with negative
+ * caching at each level so a flood of bad keys never reaches the database. Key and user changes
+ * are announced on a Redis channel; every replica drops its local entry within milliseconds.
+ */
+@Injectable()
+export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(GatewayKeyService.name);
+  private readonly local = new ExpiringCache<KeySnapshot | null>(LOCAL_MAX_ENTRIES);
+  private subscriber: Redis | null = null;
+  /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
+  private epoch = 0;
+
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    // A dedicated connection: a subscribed client can run nothing else.
+    this.subscriber = this.redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (_channel: string, keyHash: string) => {
+      this.epoch += 1;
+      this.local.delete(keyHash);
+    });
+    // After a reconnect, messages sent while we were away are lost: start from a clean cache.
+    this.subscriber.on('ready', () => {
+      this.epoch += 1;
+      this.local.clear();
+    });
+    await this.subscriber.subscribe(KEY_INVALIDATION_CHANNEL).catch((error: unknown) => {
+      this.logger.warn(`key invalidation channel unavailable: ${String(error)}`);
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  async authenticate(key: string, now = new Date()): Promise<GatewayPrincipal> {
+    if (!looksLikeApiKey(key)) {
+      throw new GatewayError(GatewayErrorCode.INVALID_API_KEY, 'Invalid API key.');
+    }
+    const snapshot = await this.lookup(hashApiKey(key));
+    if (!snapshot) {
+      throw new GatewayError(GatewayErrorCode.INVALID_API_KEY, 'Invalid API key.');
+    }
+    const outcome = evaluateSnapshot(snapshot, now);
+    if ('rejection' in outcome) {
+      throw new GatewayError(
+        GatewayErrorCode.KEY_REJECTED,
+        KEY_REJECTION_MESSAGES[outcome.rejection],
+      );
+    }
+    return outcome.principal;
+  }
+
+  private async lookup(keyHash: string): Promise<KeySnapshot | null> {
+    const cached = this.local.get(keyHash);
+    if (cached !== undefined) return cached;
+    const epoch = this.epoch;
+
+    const shared = await this.readShared(keyHash);
+    if (shared.snapshot !== undefined) {
+      this.remember(keyHash, shared.snapshot, epoch);
+      return shared.snapshot;
+    }
+
+    const row = await this.keys.findByHashWithUser(keyHash);
+    const snapshot = row?.user ? snapshotOf(row, row.user) : null;
+    this.remember(keyHash, snapshot, epoch);
+    if (shared.generation !== null) {
+      await this.writeShared(keyHash, snapshot, shared.generation);
+    }
+    return snapshot;
+  }
+
+  private remember(keyHash: string, snapshot: KeySnapshot | null, epoch: number): void {
+    if (epoch !== this.epoch) return;
+    this.local.set(keyHash, snapshot, snapshot ? LOCAL_TTL_MS : LOCAL_NEGATIVE_TTL_MS);
+  }
+
+  /**
+   * `snapshot` undefined = not in Redis: fall through to Postgres. `generation` null = Redis is
+   * unreachable, so nothing is written back.
+   */
+  private async readShared(
+    keyHash: string,
+  ): Promise<{ snapshot: KeySnapshot | null | undefined; generation: string | null }> {
+    try {
+      const [raw, generation] = await this.redis.mget(
+        keyCacheRedisKey(keyHash),
+        keyGenerationRedisKey(keyHash),
+      );
+      const snapshot =
+        raw === null || raw === undefined
+          ? undefined
+          : raw === NEGATIVE
+            ? null
+            : (JSON.parse(raw) as KeySnapshot);
+      return { snapshot, generation: generation ?? '0' };
+    } catch {
+      return { snapshot: undefined, generation: null };
+    }
+  }
+
+  private async writeShared(
+    keyHash: string,
+    snapshot: KeySnapshot | null,
+    generation: string,
+  ): Promise<void> {
+    try {
+      await this.redis.eval(
+        WRITE_IF_GENERATION_UNCHANGED,
+        2,
+        keyCacheRedisKey(keyHash),
+        keyGenerationRedisKey(keyHash),
+        generation,
+        snapshot ? JSON.stringify(snapshot) : NEGATIVE,
+        snapshot ? REDIS_TTL_SECONDS : REDIS_NEGATIVE_TTL_SECONDS,
+      );
+    } catch {
+      // Redis down: Postgres stays the source of truth; the local layer still absorbs bursts.
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import { Readable } from 'node:stream';
+import { AnthropicStreamTap } from '../protocols/anthropic-messages/anthropic-messages.usage';
+import { replaceModelInJson } from '../protocols/anthropic-messages/anthropic-messages.request';
+import { SseParser } from '../protocols/sse/sse-parser';
+import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoints';
+import { RoutedCandidate } from './provider-router.service';
+import { ProxyContext } from './proxy-context';
+
+/** What an attempt needs from the request; count_tokens calls pass a reduced context. */
+export type AttemptContext = Pick<
+  ProxyContext,
+  'model' | 'stream' | 'rawBody' | 'query' | 'forwardHeaders' | 'startedAt'
+>;
+import { UpstreamClient, UpstreamResponse } from './upstream-client';
+import {
+  failureFromError,
+  failureFromStatus,
+  isAbort,
+  isRetryableStatus,
+  RetryableFailure,
+} from './upstream-failure';
+
+/** The upstream said no for a reason another provider would share (400, 413, 422…). */
+export interface UpstreamRejection {
+  kind: 'reject';
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+/** A complete non-streaming answer. */
+export interface UpstreamJson {
+  kind: 'json';
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+/**
+ * A stream that has produced its first content event: from here the client sees it, and
+ * failover is no longer possible. `prefix` holds the bytes read so far; `rest` the remainder.
+ */
+export interface UpstreamStream {
+  kind: 'stream';
+  prefix: Buffer[];
+  rest: AsyncIterator<Buffer>;
+  body: Readable;
+  parser: SseParser;
+  tap: AnthropicStreamTap;
+  ttfbMs: number;
+}
+
+export type AttemptResult = RetryableFailure | UpstreamRejection | UpstreamJson | UpstreamStream;
+
+export class ClientAbortedError extends Error {
+  constructor() {
+    super('client disconnected');
+    this.name = 'ClientAbortedError';
+  }
+}
+
+/**
+ * One try of a same-protocol (Anthropic → Anthropic) request against one provider: the client's
+ * bytes go out unchanged but for the auth header and, on a redirect, the model.
+ */
+export async function attemptAnthropic(
+  client: UpstreamClient,
+  context: AttemptContext,
+  candidate: RoutedCandidate,
+  signal: AbortSignal,
+  endpoint = 'messages',
+): Promise<AttemptResult> {
+  const { entity, apiKey } = candidate.provider;
+  const body =
+    candidate.upstreamModel === context.model
+      ? context.rawBody
+      : replaceModelInJson(context.rawBody, context.model, candidate.upstreamModel);
+  const path = context.query ? `${endpoint}?${context.query}` : endpoint;
+  let response: UpstreamResponse;
+  try {
+    response = await client.send({
+      providerId: entity.id,
+      url: upstreamUrl(entity.type, entity.baseUrl, path),
+      method: 'POST',
+      headers: {
+        ...context.forwardHeaders,
+        'content-type': 'application/json',
+        ...upstreamAuthHeaders(entity.type, entity.authScheme, apiKey),
+      },
+      body,
+      timeouts: entity.timeouts,
+      signal,
+    });
+  } catch (error: unknown) {
+    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
+    return failureFromError(error);
+  }
+  return readResponse(response, context, signal);
+}
+
+async function readResponse(
+  response: UpstreamResponse,
+  context: AttemptContext,
+  signal: AbortSignal,
+): Promise<AttemptResult> {
+  const status = response.statusCode;
+  const contentType = headerValue(response.headers['content-type']) ?? 'application/json';
+  if (isRetryableStatus(status)) {
+    await response.body.dump().catch(() => undefined);
+    return failureFromStatus(status, headerValue(response.headers['retry-after']));
+  }
+  try {
+    if (status >= 400) {
+      return {
+        kind: 'reject',
+        status,
+        contentType,
+        body: Buffer.from(await response.body.arrayBuffer()),
+      };
+    }
+    if (!context.stream || !contentType.startsWith('text/event-stream')) {
+      return {
+        kind: 'json',
+        status,
+        contentType,
+        body: Buffer.from(await response.body.arrayBuffer()),
+      };
+    }
+    return await readUntilFirstContent(response.body, context);
+  } catch (error: unknown) {
+    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
+    return failureFromError(error);
+  }
+}
+
+/**
+ * Holds the stream back until the upstream has produced real content. An upstream that fails
+ * before that (an `event: error` such as overloaded, a reset, an idle timeout, a stream that ends
+ * early) costs the client nothing: the next provider is tried and this one never shows.
+ */
+async function readUntilFirstContent(
+  body: Readable,
+  context: AttemptContext,
+): Promise<AttemptResult> {
+  const parser = new SseParser();
+  const tap = new AnthropicStreamTap();
+  const prefix: Buffer[] = [];
+  const rest = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) {
+      for (const event of parser.end()) tap.observe(event);
+      if (tap.error) break;
+      if (tap.sawMessageStop) {
+        return { kind: 'stream', prefix, rest, body, parser, tap, ttfbMs: elapsed(context) };
+      }
+      return {
+        kind: 'retry',
+        errorClass: 'upstream_stream_truncated',
+        status: null,
+        retryAfter: null,
+      };
+    }
+    prefix.push(next.value);
+    for (const event of parser.push(next.value)) tap.observe(event);
+    if (tap.error) break;
+    if (tap.firstContentSeen) {
+      return { kind: 'stream', prefix, rest, body, parser, tap, ttfbMs: elapsed(context) };
+    }
+  }
+  body.destroy();
+  const overloaded = tap.error?.type === 'overloaded_error';
+  return {
+    kind: 'retry',
+    errorClass: overloaded ? 'upstream_overloaded' : 'upstream_stream_error',
+    status: overloaded ? 529 : null,
+    retryAfter: null,
+  };
+}
+
+function elapsed(context: AttemptContext): number {
+  return Math.round(performance.now() - context.startedAt);
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}

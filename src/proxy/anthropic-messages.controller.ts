@@ -1,0 +1,115 @@
+import {
+  Controller,
+  Get,
+  Head,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
+import { GatewayAuthGuard } from '../gateway/auth/gateway-auth.guard';
+import { GatewayPrincipal } from '../gateway/auth/gateway-principal';
+import { isRecord } from '../protocols/common/json-narrowing';
+import { inspectAnthropicRequest } from '../protocols/anthropic-messages/anthropic-messages.request';
+import { AnthropicMessagesService } from './anthropic-messages.service';
+import { clientNameOf } from './client-name';
+import { anthropicForwardHeaders, forwardQuery } from './forward-headers';
+import { ModelsService } from './models.service';
+import { ProxyErrorFilter } from './proxy-error.filter';
+import { parseProxyBody } from './proxy-body';
+
+type ProxyRequest = FastifyRequest & { user: GatewayPrincipal };
+
+const MAX_SESSION_ID_LENGTH = 128;
+
+/** Anthropic Messages ingress (Claude Code, Droid's Anthropic mode, the Anthropic SDK). */
+@ApiExcludeController()
+@UseFilters(ProxyErrorFilter)
+@Controller()
+export class AnthropicMessagesController {
+  constructor(
+    private readonly messages: AnthropicMessagesService,
+    private readonly models: ModelsService,
+  ) {}
+
+  /** Claude Code probes `HEAD /` before its first request. */
+  @Head()
+  @Get()
+  @HttpCode(200)
+  root(): { service: string; status: string } {
+    return { service: 'cch', status: 'ok' };
+  }
+
+  @Post('v1/messages')
+  @UseGuards(GatewayAuthGuard)
+  async create(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const body = parseProxyBody(request.body);
+    const inspection = inspectAnthropicRequest(body);
+    if (!inspection.ok) {
+      throw new GatewayError(GatewayErrorCode.INVALID_REQUEST, inspection.message);
+    }
+    const headerSession = request.headers['x-claude-code-session-id'];
+    const sessionId =
+      (typeof headerSession === 'string' && headerSession.length > 0
+        ? headerSession.slice(0, MAX_SESSION_ID_LENGTH)
+        : null) ?? inspection.metadataSessionId;
+    reply.hijack();
+    await this.messages.handle(
+      {
+        requestId: String(request.id),
+        principal: request.user,
+        clientProtocol: 'anthropic',
+        clientName: clientNameOf(request.headers),
+        sessionId,
+        model: inspection.model,
+        stream: inspection.stream,
+        rawBody: request.body as Buffer,
+        query: forwardQuery(request.url),
+        forwardHeaders: anthropicForwardHeaders(request.headers),
+        startedAt: performance.now(),
+        startedAtIso: new Date().toISOString(),
+      },
+      reply.raw,
+    );
+  }
+
+  @Post('v1/messages/count_tokens')
+  @UseGuards(GatewayAuthGuard)
+  async countTokens(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const body = parseProxyBody(request.body);
+    const inspection = inspectAnthropicRequest({ max_tokens: 1, ...asObject(body) });
+    if (!inspection.ok) {
+      throw new GatewayError(GatewayErrorCode.INVALID_REQUEST, inspection.message);
+    }
+    reply.hijack();
+    await this.messages.countTokens(
+      {
+        requestId: String(request.id),
+        principal: request.user,
+        model: inspection.model,
+        rawBody: request.body as Buffer,
+        query: forwardQuery(request.url),
+        forwardHeaders: anthropicForwardHeaders(request.headers),
+      },
+      reply.raw,
+    );
+  }
+
+  @Get('v1/models')
+  @UseGuards(GatewayAuthGuard)
+  async list(@Req() request: ProxyRequest): Promise<unknown> {
+    const ids = await this.models.modelsFor(request.user);
+    return request.headers['anthropic-version'] !== undefined
+      ? this.models.anthropicShape(ids)
+      : this.models.openAiShape(ids);
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}

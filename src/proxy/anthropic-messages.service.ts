@@ -1,0 +1,275 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ServerResponse } from 'node:http';
+import { InterimPriceTable } from '../billing/interim-prices';
+import { UsageStatus } from '../billing/usage-record.entity';
+import { UsageRecorder } from '../billing/usage-recorder.service';
+import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
+import { isModelAllowed } from '../routing/model-patterns';
+import { anthropicStreamErrorFrame } from '../protocols/anthropic-messages/anthropic-messages.errors';
+import { anthropicMessageSummary } from '../protocols/anthropic-messages/anthropic-messages.usage';
+import { ProviderType } from '../providers/provider.entity';
+import { AppConfig } from '../config/app-config';
+import { attemptAnthropic, ClientAbortedError, UpstreamStream } from './anthropic-attempt';
+import { ProviderRouter, RoutedCandidate } from './provider-router.service';
+import { emptyOutcome, ProxyContext, ProxyOutcome, usagePayload } from './proxy-context';
+import { sendJson, SSE_HEADERS, writeChunk } from './response-writer';
+import { UpstreamClient } from './upstream-client';
+import { RetryableFailure } from './upstream-failure';
+
+/**
+ * The Anthropic Messages hot path: route, try providers until one starts answering, relay the
+ * answer (bytes unchanged), and hand the usage to the ledger. The client never sees a failed
+ * attempt: failover happens before the first content byte is written.
+ */
+@Injectable()
+export class AnthropicMessagesService {
+  private readonly logger = new Logger(AnthropicMessagesService.name);
+  private readonly prices = InterimPriceTable.fromFile();
+
+  constructor(
+    private readonly router: ProviderRouter,
+    private readonly upstream: UpstreamClient,
+    private readonly recorder: UsageRecorder,
+    private readonly config: AppConfig,
+  ) {}
+
+  async handle(context: ProxyContext, response: ServerResponse): Promise<void> {
+    if (!isModelAllowed(context.principal.allowedModels, context.model)) {
+      throw new GatewayError(
+        GatewayErrorCode.MODEL_NOT_ALLOWED,
+        `Your key may not use the model "${context.model}".`,
+      );
+    }
+    const abort = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) abort.abort();
+    });
+    const outcome = emptyOutcome();
+    try {
+      await this.run(context, response, abort.signal, outcome);
+    } catch (error: unknown) {
+      if (!(error instanceof ClientAbortedError)) throw error;
+      outcome.status = UsageStatus.Aborted;
+      outcome.errorClass = 'client_aborted';
+    } finally {
+      outcome.costUsd = outcome.upstreamModel
+        ? this.prices.cost(outcome.upstreamModel, outcome.usage, outcome.costMultiplier)
+        : null;
+      outcome.priceVersion = outcome.costUsd === null ? null : this.prices.version;
+      await this.recorder.record(usagePayload(context, outcome)).catch((error: unknown) => {
+        this.logger.error(`usage record ${context.requestId} lost: ${String(error)}`);
+      });
+    }
+  }
+
+  private async run(
+    context: ProxyContext,
+    response: ServerResponse,
+    signal: AbortSignal,
+    outcome: ProxyOutcome,
+  ): Promise<void> {
+    const candidates = await this.router.candidates({
+      protocols: [ProviderType.Anthropic],
+      group: context.principal.providerGroup,
+      model: context.model,
+      userId: context.principal.userId,
+      sessionId: context.sessionId,
+    });
+    if (candidates.length === 0) {
+      throw new GatewayError(
+        GatewayErrorCode.NO_PROVIDER,
+        `No provider is available for the model "${context.model}".`,
+      );
+    }
+    let lastFailure: RetryableFailure | null = null;
+    for (const candidate of candidates.slice(0, this.config.env.GATEWAY_MAX_ATTEMPTS)) {
+      const providerId = candidate.provider.entity.id;
+      // Closed breakers need no permit; a half-open one lets exactly one probe through.
+      if (candidate.halfOpen && !(await this.router.breaker.acquire(providerId))) continue;
+      this.noteProvider(outcome, candidate);
+      outcome.attempts += 1;
+      const result = await attemptAnthropic(this.upstream, context, candidate, signal);
+      if (result.kind === 'retry') {
+        lastFailure = result;
+        void this.router.breaker.recordFailure(providerId);
+        this.logger.warn(
+          `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
+        );
+        continue;
+      }
+      void this.router.breaker.recordSuccess(providerId);
+      void this.router.bindSession(context.principal.userId, context.sessionId, providerId);
+      if (result.kind === 'stream') {
+        await this.relay(result, context, response, outcome);
+        return;
+      }
+      this.finishJson(result.status, result.body, outcome);
+      outcome.ttfbMs = Math.round(performance.now() - context.startedAt);
+      sendJson(response, result.status, result.body, {
+        'content-type': result.contentType,
+        'x-cch-request-id': context.requestId,
+      });
+      return;
+    }
+    this.failAll(lastFailure, context.model, outcome);
+  }
+
+  /**
+   * `count_tokens` is free and unmetered: same routing and failover, no ledger record.
+   */
+  async countTokens(
+    context: Pick<
+      ProxyContext,
+      'requestId' | 'principal' | 'model' | 'rawBody' | 'query' | 'forwardHeaders'
+    >,
+    response: ServerResponse,
+  ): Promise<void> {
+    if (!isModelAllowed(context.principal.allowedModels, context.model)) {
+      throw new GatewayError(
+        GatewayErrorCode.MODEL_NOT_ALLOWED,
+        `Your key may not use the model "${context.model}".`,
+      );
+    }
+    const candidates = await this.router.candidates({
+      protocols: [ProviderType.Anthropic],
+      group: context.principal.providerGroup,
+      model: context.model,
+      userId: context.principal.userId,
+      sessionId: null,
+    });
+    const attempt = { ...context, stream: false, startedAt: performance.now() };
+    const signal = new AbortController().signal;
+    let lastFailure: RetryableFailure | null = null;
+    for (const candidate of candidates.slice(0, this.config.env.GATEWAY_MAX_ATTEMPTS)) {
+      const result = await attemptAnthropic(
+        this.upstream,
+        attempt,
+        candidate,
+        signal,
+        'messages/count_tokens',
+      );
+      if (result.kind === 'retry') {
+        lastFailure = result;
+        continue;
+      }
+      if (result.kind === 'stream') continue;
+      sendJson(response, result.status, result.body, {
+        'content-type': result.contentType,
+        'x-cch-request-id': context.requestId,
+      });
+      return;
+    }
+    this.failAll(lastFailure, context.model, emptyOutcome());
+  }
+
+  private noteProvider(outcome: ProxyOutcome, candidate: RoutedCandidate): void {
+    outcome.providerId = candidate.provider.entity.id;
+    outcome.providerProtocol = candidate.provider.entity.type;
+    outcome.upstreamModel = candidate.upstreamModel;
+    outcome.costMultiplier = candidate.provider.entity.costMultiplier;
+  }
+
+  private finishJson(status: number, body: Buffer, outcome: ProxyOutcome): void {
+    outcome.httpStatus = status;
+    if (status >= 400) {
+      outcome.status = UsageStatus.Error;
+      outcome.errorClass = `upstream_${status}`;
+      return;
+    }
+    try {
+      const summary = anthropicMessageSummary(JSON.parse(body.toString('utf8')));
+      outcome.usage = summary.usage;
+      outcome.stopReason = summary.stopReason;
+      outcome.status = UsageStatus.Success;
+    } catch {
+      outcome.status = UsageStatus.Error;
+      outcome.errorClass = 'upstream_invalid_json';
+    }
+  }
+
+  /** Every candidate failed before answering: the client gets one clean error. */
+  private failAll(failure: RetryableFailure | null, model: string, outcome: ProxyOutcome): never {
+    const timedOut = failure?.errorClass === 'timeout';
+    // The last upstream status when it says something to the client (429, 5xx, 529); else 503/504.
+    const status = failure?.status && failure.status >= 429 ? failure.status : timedOut ? 504 : 503;
+    outcome.errorClass = failure?.errorClass ?? 'no_provider_permit';
+    outcome.httpStatus = status;
+    const retryAfter = Number(failure?.retryAfter ?? Number.NaN);
+    throw new GatewayError(
+      timedOut ? GatewayErrorCode.UPSTREAM_TIMEOUT : GatewayErrorCode.UPSTREAM_UNAVAILABLE,
+      describeFailure(failure, model),
+      { status, retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined },
+    );
+  }
+
+  private async relay(
+    stream: UpstreamStream,
+    context: ProxyContext,
+    response: ServerResponse,
+    outcome: ProxyOutcome,
+  ): Promise<void> {
+    outcome.ttfbMs = stream.ttfbMs;
+    outcome.httpStatus = 200;
+    response.writeHead(200, { ...SSE_HEADERS, 'x-cch-request-id': context.requestId });
+    const { tap, parser } = stream;
+    let clientGone = false;
+    try {
+      for (const chunk of stream.prefix) {
+        if (!(await writeChunk(response, chunk))) clientGone = true;
+      }
+      while (!clientGone) {
+        const next = await stream.rest.next();
+        if (next.done) break;
+        for (const event of parser.push(next.value)) tap.observe(event);
+        if (!(await writeChunk(response, next.value))) clientGone = true;
+      }
+    } catch (error: unknown) {
+      if (response.destroyed) {
+        clientGone = true;
+      } else {
+        // After the first byte, a failure goes in-band: an Anthropic error event, then a clean end.
+        outcome.errorClass = 'upstream_stream_error';
+        void this.router.breaker.recordFailure(outcome.providerId ?? '');
+        await writeChunk(
+          response,
+          anthropicStreamErrorFrame(502, 'The upstream stream failed.', context.requestId),
+        );
+        this.logger.warn(`request ${context.requestId}: stream broke mid-way: ${String(error)}`);
+      }
+    }
+    for (const event of parser.end()) tap.observe(event);
+    outcome.usage = tap.usage;
+    outcome.stopReason = tap.stopReason;
+    if (clientGone) {
+      stream.body.destroy();
+      throw new ClientAbortedError();
+    }
+    if (!outcome.errorClass && !tap.sawMessageStop) {
+      outcome.errorClass = 'upstream_stream_truncated';
+      await writeChunk(
+        response,
+        anthropicStreamErrorFrame(502, 'The upstream stream ended early.', context.requestId),
+      );
+    }
+    outcome.status = outcome.errorClass ? UsageStatus.Error : UsageStatus.Success;
+    response.end();
+  }
+}
+
+function describeFailure(failure: RetryableFailure | null, model: string): string {
+  if (!failure) return `No provider could take the request for "${model}" right now.`;
+  switch (failure.errorClass) {
+    case 'upstream_429':
+      return 'All providers are rate limited; retry later.';
+    case 'upstream_overloaded':
+      return 'All providers are overloaded; retry later.';
+    case 'timeout':
+      return 'All providers timed out.';
+    case 'connection_error':
+    case 'upstream_5xx':
+    case 'upstream_redirect':
+    case 'upstream_stream_error':
+    case 'upstream_stream_truncated':
+      return 'All providers failed to answer.';
+  }
+}

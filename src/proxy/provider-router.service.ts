@@ -1,0 +1,105 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { REDIS_CLIENT } from '../common/redis/redis.tokens';
+import { AppConfig } from '../config/app-config';
+import { ProviderType } from '../providers/provider.entity';
+import { orderCandidates, RoutableProvider } from '../routing/candidate-selector';
+import { CircuitBreaker } from '../routing/circuit-breaker';
+import { resolveModelRedirect } from '../routing/model-patterns';
+import { SessionStickiness } from '../routing/session-stickiness';
+import { LiveProvider, ProviderDirectory } from './provider-directory.service';
+
+export interface RouteQuery {
+  protocols: readonly ProviderType[];
+  group: string;
+  model: string;
+  userId: string;
+  sessionId: string | null;
+}
+
+export interface RoutedCandidate {
+  provider: LiveProvider;
+  upstreamModel: string;
+  /** The breaker's cool-down is over: the attempt needs the single probe permit first. */
+  halfOpen: boolean;
+}
+
+/**
+ * Turns the provider snapshot, the shared breaker states and the session's sticky binding into
+ * an ordered list of candidates, then hands out breaker permits one attempt at a time.
+ */
+@Injectable()
+export class ProviderRouter {
+  private readonly logger = new Logger(ProviderRouter.name);
+  readonly breaker: CircuitBreaker;
+  private readonly stickiness: SessionStickiness;
+
+  constructor(
+    private readonly directory: ProviderDirectory,
+    config: AppConfig,
+    @Inject(REDIS_CLIENT) redis: Redis,
+  ) {
+    this.breaker = new CircuitBreaker(redis, {
+      windowMs: config.env.BREAKER_WINDOW_MS,
+      minimumRequests: config.env.BREAKER_MIN_REQUESTS,
+      failureRateThreshold: config.env.BREAKER_FAILURE_RATE_PERCENT / 100,
+      openMs: config.env.BREAKER_OPEN_MS,
+      onTransition: (providerId, transition) =>
+        this.logger.warn(`circuit breaker ${transition} for provider ${providerId}`),
+    });
+    this.stickiness = new SessionStickiness(redis, {
+      ttlSeconds: config.env.STICKY_SESSION_TTL_SECONDS,
+    });
+  }
+
+  async candidates(query: RouteQuery): Promise<RoutedCandidate[]> {
+    const providers = await this.directory.enabled();
+    const byId = new Map(providers.map((live) => [live.entity.id, live]));
+    const [states, stickyProviderId] = await Promise.all([
+      this.breaker.states([...byId.keys()]),
+      query.sessionId ? this.stickiness.get(query.userId, query.sessionId) : Promise.resolve(null),
+    ]);
+    // Open breakers are out; half-open ones stay in and compete for the single probe permit.
+    const excluded = new Set([...states].filter(([, state]) => state === 'open').map(([id]) => id));
+    const ordered = orderCandidates(
+      providers.map((live) => routable(live)),
+      {
+        protocols: query.protocols,
+        group: query.group,
+        model: query.model,
+        stickyProviderId,
+        excluded,
+      },
+      Math.random,
+    );
+    return ordered.flatMap((candidate) => {
+      const live = byId.get(candidate.id);
+      return live
+        ? [
+            {
+              provider: live,
+              upstreamModel: resolveModelRedirect(live.entity.modelRedirects, query.model),
+              halfOpen: states.get(candidate.id) === 'half-open',
+            },
+          ]
+        : [];
+    });
+  }
+
+  bindSession(userId: string, sessionId: string | null, providerId: string): Promise<void> {
+    return sessionId ? this.stickiness.bind(userId, sessionId, providerId) : Promise.resolve();
+  }
+}
+
+function routable({ entity }: LiveProvider): RoutableProvider {
+  return {
+    id: entity.id,
+    type: entity.type,
+    groups: entity.groups,
+    models: entity.models,
+    modelRedirects: entity.modelRedirects,
+    priority: entity.priority,
+    weight: entity.weight,
+    enabled: entity.enabled,
+  };
+}

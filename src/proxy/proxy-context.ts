@@ -1,0 +1,87 @@
+import { UsageStatus } from '../billing/usage-record.entity';
+import { RecordUsagePayload } from '../jobs/job-payloads';
+import { GatewayPrincipal } from '../gateway/auth/gateway-principal';
+import { emptyUsage, IrUsage } from '../protocols/ir/ir-usage';
+import { ClientName } from './client-name';
+
+/** Everything known about one proxy request, passed explicitly down the pipeline. */
+export interface ProxyContext {
+  requestId: string;
+  principal: GatewayPrincipal;
+  clientProtocol: string;
+  clientName: ClientName;
+  sessionId: string | null;
+  model: string;
+  stream: boolean;
+  /** The request body exactly as received. */
+  rawBody: Buffer;
+  /** Query string to forward (without a leading `?`, and without any `key` parameter). */
+  query: string;
+  /** Client headers that the upstream should see unchanged. */
+  forwardHeaders: Record<string, string>;
+  startedAt: number;
+  startedAtIso: string;
+}
+
+/** What the pipeline learned about one request by the time it ends, for the ledger. */
+export interface ProxyOutcome {
+  status: UsageStatus;
+  httpStatus: number | null;
+  providerId: string | null;
+  providerProtocol: string | null;
+  upstreamModel: string | null;
+  /** The serving provider's cost multiplier (exact decimal string). */
+  costMultiplier: string;
+  usage: IrUsage;
+  stopReason: string | null;
+  errorClass: string | null;
+  attempts: number;
+  ttfbMs: number | null;
+  costUsd: string | null;
+  priceVersion: string | null;
+}
+
+export function emptyOutcome(): ProxyOutcome {
+  return {
+    status: UsageStatus.Error,
+    httpStatus: null,
+    providerId: null,
+    providerProtocol: null,
+    upstreamModel: null,
+    costMultiplier: '1',
+    usage: emptyUsage(),
+    stopReason: null,
+    errorClass: null,
+    attempts: 0,
+    ttfbMs: null,
+    costUsd: null,
+    priceVersion: null,
+  };
+}
+
+export function usagePayload(context: ProxyContext, outcome: ProxyOutcome): RecordUsagePayload {
+  return {
+    requestId: context.requestId,
+    userId: context.principal.userId,
+    apiKeyId: context.principal.keyId,
+    providerId: outcome.providerId,
+    clientProtocol: context.clientProtocol,
+    clientName: context.clientName,
+    providerProtocol: outcome.providerProtocol,
+    requestedModel: context.model,
+    upstreamModel: outcome.upstreamModel,
+    sessionId: context.sessionId,
+    stream: context.stream,
+    ...outcome.usage,
+    costUsd: outcome.costUsd,
+    priceVersion: outcome.priceVersion,
+    status: outcome.status,
+    httpStatus: outcome.httpStatus,
+    stopReason: outcome.stopReason,
+    errorClass: outcome.errorClass,
+    attempts: outcome.attempts,
+    durationMs: Math.round(performance.now() - context.startedAt),
+    ttfbMs: outcome.ttfbMs,
+    createdAt: context.startedAtIso,
+  };
+}

@@ -1,0 +1,36 @@
+import { once } from 'node:events';
+import { ServerResponse } from 'node:http';
+
+/** Headers of every SSE answer: no caching, no proxy buffering, sent at once. */
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+} as const;
+
+/**
+ * Writes a chunk and, when the socket's buffer is full, waits for it to drain: a slow client
+ * slows the upstream read instead of growing memory. Resolves false if the client went away.
+ */
+export async function writeChunk(
+  response: ServerResponse,
+  chunk: Buffer | string,
+): Promise<boolean> {
+  if (response.destroyed || response.writableEnded) return false;
+  if (response.write(chunk)) return true;
+  const drained = once(response, 'drain').then(() => true);
+  const closed = once(response, 'close').then(() => false);
+  return Promise.race([drained, closed]);
+}
+
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: Buffer | string,
+  headers: Record<string, string>,
+): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(body);
+}
