@@ -39,8 +39,12 @@ export class AnthropicMessagesController {
 
   /** Claude Code probes `HEAD /` before its first request. */
   @Head()
-  @Get()
   @HttpCode(200)
+  probe(): void {
+    return undefined;
+  }
+
+  @Get()
   root(): { service: string; status: string } {
     return { service: 'cch', status: 'ok' };
   }

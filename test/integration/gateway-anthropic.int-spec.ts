@@ -1,0 +1,302 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { FAKE_USAGE, FakeAnthropic } from '../support/fake-anthropic';
+import { call } from '../support/http';
+import {
+  seedProvider,
+  seedUserAndKey,
+  SeededKey,
+  waitForRequest,
+  waitForRow,
+} from '../support/seed';
+import { startTestApp, TestApp } from '../support/test-app';
+import { TEST_ENV } from '../support/test-env';
+
+const MODEL = 'claude-sonnet-4-5';
+
+describe('Gateway: Anthropic Messages', () => {
+  let ctx: TestApp;
+  let db: Client;
+  let upstream: FakeAnthropic;
+  let group: string;
+  let caller: SeededKey;
+
+  beforeAll(async () => {
+    ctx = await startTestApp();
+    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+    await db.connect();
+    upstream = await FakeAnthropic.start();
+    // A group of its own, so providers created by other suites never serve these requests.
+    group = `g-${randomUUID().slice(0, 8)}`;
+    await seedProvider(ctx.baseUrl, {
+      baseUrl: upstream.url,
+      apiKey: upstream.apiKey,
+      groups: [group],
+      modelRedirects: { 'claude-legacy*': MODEL },
+      costMultiplier: '2',
+    });
+    caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+  });
+
+  afterAll(async () => {
+    await upstream.close();
+    await db.end();
+    await ctx.close();
+  });
+
+  beforeEach(() => upstream.reset());
+
+  const sdk = (options: ConstructorParameters<typeof Anthropic>[0]) =>
+    new Anthropic({ baseURL: ctx.baseUrl, maxRetries: 0, ...options });
+
+  describe('with the official SDK', () => {
+    it('should answer non-streaming requests with each way of sending the key', async () => {
+      const clients = [
+        sdk({ apiKey: caller.key }),
+        sdk({
+          apiKey: null,
+          authToken: null,
+          defaultHeaders: { 'x-api-key': caller.key, authorization: null },
+        }),
+        sdk({
+          apiKey: null,
+          authToken: null,
+          defaultHeaders: { 'x-goog-api-key': caller.key, authorization: null },
+        }),
+      ];
+      for (const client of clients) {
+        const message = await client.messages.create({
+          model: MODEL,
+          max_tokens: 100,
+          messages: [{ role: 'user', content: 'say hi' }],
+        });
+        expect(message.content[0]).toMatchObject({
+          type: 'text',
+          text: 'Hello from the fake upstream.',
+        });
+        expect(message.usage.input_tokens).toBe(FAKE_USAGE.input_tokens);
+      }
+      // The upstream saw its own key, never the caller's.
+      for (const request of upstream.requests) {
+        expect(request.headers['x-api-key']).toBe(upstream.apiKey);
+        expect(JSON.stringify(request.headers)).not.toContain(caller.key);
+      }
+    });
+
+    it('should stream through with event lines and record the usage', async () => {
+      const session = `sess-${randomUUID()}`;
+      const stream = sdk({ apiKey: caller.key }).messages.stream(
+        { model: MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'stream please' }] },
+        {
+          headers: {
+            'anthropic-beta': 'interleaved-thinking-2025-05-14',
+            'x-claude-code-session-id': session,
+          },
+        },
+      );
+      const texts: string[] = [];
+      stream.on('text', (text) => texts.push(text));
+      const final = await stream.finalMessage();
+      expect(texts.join('')).toBe('Hello from the fake upstream.');
+      expect(final.stop_reason).toBe('end_turn');
+      expect(final.usage.output_tokens).toBe(FAKE_USAGE.output_tokens);
+
+      const forwarded = upstream.requests[0];
+      expect(forwarded?.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
+      expect(forwarded?.headers['anthropic-version']).toBeDefined();
+
+      const row = await waitForRow(db, 'session_id = $1', [session]);
+      expect(row).toMatchObject({
+        status: 'success',
+        stream: true,
+        requested_model: MODEL,
+        upstream_model: MODEL,
+        session_id: session,
+        input_tokens: String(FAKE_USAGE.input_tokens),
+        output_tokens: String(FAKE_USAGE.output_tokens),
+        cache_write_5m_tokens: '60',
+        cache_write_1h_tokens: '40',
+        cache_read_tokens: '300',
+        client_name: 'sdk',
+        attempts: 1,
+      });
+      // (21*3 + 7*15 + 60*3.75 + 40*6 + 300*0.3) / 1e6 * multiplier 2 = 723 / 1e6 * 2
+      expect(row?.cost_usd).toBe('0.0014460000');
+    });
+
+    it('should give typed authentication errors for bad, revoked and expired keys', async () => {
+      const revoked = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+      await call(ctx.baseUrl, 'DELETE', `/api/keys/${revoked.keyId}`);
+      const expired = await seedUserAndKey(
+        ctx.baseUrl,
+        { providerGroup: group },
+        {
+          expiresAt: new Date(Date.now() - 60_000).toISOString(),
+        },
+      );
+      const cases: [string, RegExp][] = [
+        ['sk-cch-' + 'x'.repeat(48), /Invalid API key/],
+        ['not-even-a-key', /Invalid API key/],
+        [revoked.key, /revoked/],
+        [expired.key, /expired/],
+      ];
+      for (const [key, message] of cases) {
+        const error = await sdk({ apiKey: key })
+          .messages.create({
+            model: MODEL,
+            max_tokens: 10,
+            messages: [{ role: 'user', content: 'x' }],
+          })
+          .then(
+            () => null,
+            (caught: unknown) => caught,
+          );
+        expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
+        const typed = error as InstanceType<typeof Anthropic.AuthenticationError>;
+        expect(typed.status).toBe(401);
+        expect(typed.error).toMatchObject({
+          type: 'error',
+          error: { type: 'authentication_error' },
+        });
+        expect(typed.message).toMatch(message);
+      }
+      expect(upstream.requests).toHaveLength(0);
+    });
+  });
+
+  describe('over raw HTTP', () => {
+    const post = (
+      headers: Record<string, string>,
+      body: unknown,
+      path = '/v1/messages?beta=true',
+    ) =>
+      fetch(`${ctx.baseUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+          ...headers,
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const minimal = { model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+
+    it('should answer HEAD / and GET / for the CLI connectivity probe', async () => {
+      expect((await fetch(`${ctx.baseUrl}/`, { method: 'HEAD' })).status).toBe(200);
+      expect((await fetch(`${ctx.baseUrl}/`)).status).toBe(200);
+    });
+
+    it('should refuse two different keys in one request with 401', async () => {
+      const other = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+      const response = await post(
+        { 'x-api-key': caller.key, authorization: `Bearer ${other.key}` },
+        minimal,
+      );
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({
+        type: 'error',
+        error: { type: 'authentication_error' },
+      });
+      // The same key twice is fine (Claude Code sends both when both variables are set).
+      const same = await post(
+        { 'x-api-key': caller.key, authorization: `Bearer ${caller.key}` },
+        minimal,
+      );
+      expect(same.status).toBe(200);
+    });
+
+    it('should answer bad JSON and missing fields in the Anthropic envelope', async () => {
+      const badJson = await post({ 'x-api-key': caller.key }, '{"model":');
+      expect(badJson.status).toBe(400);
+      expect(await badJson.json()).toMatchObject({
+        type: 'error',
+        error: { type: 'invalid_request_error' },
+      });
+      const noModel = await post({ 'x-api-key': caller.key }, { messages: [] });
+      expect(noModel.status).toBe(400);
+      expect(((await noModel.json()) as { error: { message: string } }).error.message).toMatch(
+        /model/,
+      );
+      expect(upstream.requests).toHaveLength(0);
+    });
+
+    it('should carry a request id on every proxy response', async () => {
+      const ok = await post({ 'x-api-key': caller.key }, minimal);
+      expect(ok.headers.get('x-cch-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const unauthorised = await post({}, minimal);
+      expect(unauthorised.status).toBe(401);
+      expect(unauthorised.headers.get('x-cch-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('should enforce the user allowed models with a 403 permission error', async () => {
+      const limited = await seedUserAndKey(ctx.baseUrl, {
+        providerGroup: group,
+        allowedModels: ['claude-haiku*'],
+      });
+      const refused = await post({ 'x-api-key': limited.key }, minimal);
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({
+        type: 'error',
+        error: { type: 'permission_error' },
+      });
+      const allowed = await post(
+        { 'x-api-key': limited.key },
+        { ...minimal, model: 'claude-haiku-4-5' },
+      );
+      expect(allowed.status).toBe(200);
+    });
+
+    it('should redirect a model and record both names', async () => {
+      const response = await post(
+        { 'x-api-key': caller.key },
+        { ...minimal, model: 'claude-legacy-3' },
+      );
+      expect(response.status).toBe(200);
+      expect(upstream.requests[0]?.body?.model).toBe(MODEL);
+      const requestId = response.headers.get('x-cch-request-id');
+      const row = await waitForRequest(db, requestId);
+      expect(row).toMatchObject({ requested_model: 'claude-legacy-3', upstream_model: MODEL });
+    });
+
+    it('should pass count_tokens through and list the models of the key', async () => {
+      const counted = await post(
+        { 'x-api-key': caller.key },
+        { model: MODEL, messages: [{ role: 'user', content: 'hi' }] },
+        '/v1/messages/count_tokens',
+      );
+      expect(counted.status).toBe(200);
+      expect(await counted.json()).toEqual({ input_tokens: 42 });
+
+      const anthropicShape = await fetch(`${ctx.baseUrl}/v1/models`, {
+        headers: { 'x-api-key': caller.key, 'anthropic-version': '2023-06-01' },
+      });
+      // The provider lists no concrete models and its only redirect is a pattern: nothing to list.
+      expect(await anthropicShape.json()).toEqual({
+        data: [],
+        has_more: false,
+        first_id: null,
+        last_id: null,
+      });
+      const openAiShape = await fetch(`${ctx.baseUrl}/v1/models`, {
+        headers: { authorization: `Bearer ${caller.key}` },
+      });
+      expect(await openAiShape.json()).toMatchObject({ object: 'list' });
+    });
+
+    it('should return an upstream 400 as it is, without failover', async () => {
+      upstream.enqueue({
+        kind: 'status',
+        status: 400,
+        body: {
+          type: 'error',
+          error: { type: 'invalid_request_error', message: 'prompt is too long' },
+        },
+      });
+      const response = await post({ 'x-api-key': caller.key }, minimal);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { message: 'prompt is too long' } });
+      expect(upstream.requests).toHaveLength(1);
+    });
+  });
+});
