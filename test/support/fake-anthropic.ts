@@ -93,12 +93,7 @@ export class FakeAnthropic {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString('utf8');
-    let body: Record<string, unknown> | null = null;
-    try {
-      body = rawBody ? (JSON.parse(rawBody) as Record<string, unknown>) : null;
-    } catch {
-      body = null;
-    }
+    const body = parseJson(rawBody);
     this.requests.push({
       method: request.method ?? '',
       url: request.url ?? '',
@@ -331,4 +326,12 @@ function json(
 ): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
+}
+
+function parseJson(raw: string): Record<string, unknown> | null {
+  try {
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
