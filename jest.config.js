@@ -9,6 +9,8 @@ const transform = {
 /** Every dependency goes through the transformer, which only touches ESM-only files. */
 const transformIgnorePatterns = [];
 module.exports = {
+  // Jest reads the timeout from the top level only; integration tests talk to real services.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -27,7 +29,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
-      testTimeout: 60000,
     },
   ],
 };

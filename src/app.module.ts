@@ -8,7 +8,6 @@ import { ConfigModule } from './config/config.module';
 import { GatewayModule } from './gateway.module';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
-import { QueuesModule } from './jobs/queues.module';
 import { WorkerModule } from './jobs/worker.module';
 
 /** Core infrastructure for every role, plus the modules of the roles this process runs. */
@@ -26,7 +25,6 @@ export class AppModule {
         TypeOrmModule.forRoot(buildDataSourceOptions(config.env.DATABASE_URL)),
         RedisModule,
         CryptoModule,
-        QueuesModule,
         ...roleModules,
       ],
       controllers: [HealthController],

@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { withTimeout } from '../common/async/with-timeout';
 import { AppConfig } from '../config/app-config';
+import { closeRedis } from '../common/redis/close-redis';
 import { redisOptionsFromUrl } from '../common/redis/redis-connection';
 import { jobOptions } from '../jobs/job-options';
 import { RecordUsagePayload } from '../jobs/job-payloads';
@@ -25,6 +27,8 @@ export type UsageDestination = 'queue' | 'database' | 'spool';
 export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(UsageRecorder.name);
   private readonly queue: Queue;
+  /** Owned here (not by BullMQ) so shutdown can cut it even while Redis is unreachable. */
+  private readonly connection: Redis;
   private readonly spool: UsageSpool;
   private replayTimer: NodeJS.Timeout | null = null;
   private replaying: Promise<unknown> | null = null;
@@ -34,14 +38,13 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     private readonly ledger: UsageRecordsRepository,
   ) {
     // A producer of its own that fails fast while Redis is down, instead of queueing in memory.
-    this.queue = new Queue(QueueName.UsageRecords, {
-      prefix: 'cch',
-      connection: {
-        ...pickConnection(config.env.REDIS_URL),
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-      },
+    this.connection = new Redis({
+      ...redisOptionsFromUrl(config.env.REDIS_URL),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
     });
+    this.connection.on('error', () => undefined);
+    this.queue = new Queue(QueueName.UsageRecords, { prefix: 'cch', connection: this.connection });
     this.queue.on('error', () => undefined);
     this.spool = new UsageSpool(config.env.USAGE_SPOOL_DIR);
   }
@@ -55,7 +58,8 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     if (this.replayTimer) clearInterval(this.replayTimer);
     await this.replaying;
-    await this.queue.close().catch(() => undefined);
+    await withTimeout(this.queue.close(), 2_000).catch(() => undefined);
+    await closeRedis(this.connection);
   }
 
   async record(payload: RecordUsagePayload): Promise<UsageDestination> {
@@ -101,18 +105,6 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
       });
     return this.replaying;
   }
-}
-
-function pickConnection(url: string): {
-  host?: string;
-  port?: number;
-  username?: string;
-  password?: string;
-  db?: number;
-  tls?: object;
-} {
-  const { host, port, username, password, db, tls } = redisOptionsFromUrl(url);
-  return { host, port, username, password, db, tls };
 }
 
 function describe(error: unknown): string {

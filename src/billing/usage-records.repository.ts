@@ -4,7 +4,17 @@ import { Repository } from 'typeorm';
 import { RecordUsagePayload } from '../jobs/job-payloads';
 import { UsageRecordEntity } from './usage-record.entity';
 
-/** The only code that writes the ledger. */
+export interface UsageFilter {
+  userId?: string;
+  keyId?: string;
+  providerId?: string;
+  model?: string;
+  status?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** The only code that reads and writes the ledger. */
 @Injectable()
 export class UsageRecordsRepository {
   constructor(
@@ -33,6 +43,32 @@ export class UsageRecordsRepository {
       .returning(['id'])
       .execute();
     return result.raw instanceof Array && result.raw.length > 0;
+  }
+
+  findPage(
+    filter: UsageFilter,
+    skip: number,
+    take: number,
+  ): Promise<[UsageRecordEntity[], number]> {
+    const query = this.records.createQueryBuilder('r');
+    if (filter.userId) query.andWhere('r.user_id = :userId', { userId: filter.userId });
+    if (filter.keyId) query.andWhere('r.api_key_id = :keyId', { keyId: filter.keyId });
+    if (filter.providerId)
+      query.andWhere('r.provider_id = :providerId', { providerId: filter.providerId });
+    if (filter.model) {
+      query.andWhere('(r.requested_model = :model OR r.upstream_model = :model)', {
+        model: filter.model,
+      });
+    }
+    if (filter.status) query.andWhere('r.status = :status', { status: filter.status });
+    if (filter.from) query.andWhere('r.created_at >= :from', { from: filter.from });
+    if (filter.to) query.andWhere('r.created_at < :to', { to: filter.to });
+    return query
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .skip(skip)
+      .take(take)
+      .getManyAndCount();
   }
 
   countByRequestIds(requestIds: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { SecretBox } from '../common/crypto/secret-box';
+import { closeRedis } from '../common/redis/close-redis';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { PROVIDERS_CHANGED_CHANNEL } from '../providers/provider-events';
 import { ProviderEntity } from '../providers/provider.entity';
@@ -45,7 +46,7 @@ export class ProviderDirectory implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await closeRedis(this.subscriber);
   }
 
   markStale(): void {

@@ -10,7 +10,12 @@ import { AddressInfo, Socket } from 'node:net';
 
 /** How the fake answers the next request(s); the default is a normal, successful answer. */
 export type FakeBehaviour =
-  | { kind: 'ok'; text?: string; toolUse?: { name: string; input: Record<string, unknown> } }
+  | {
+      kind: 'ok';
+      text?: string;
+      /** Adds a tool_use block after the text; `id` defaults to a fresh `toolu_…` id. */
+      toolUse?: { name: string; input: Record<string, unknown>; id?: string };
+    }
   | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
   | { kind: 'drop' }
   | { kind: 'hang' }
@@ -203,7 +208,7 @@ export class FakeAnthropic {
           index: 1,
           content_block: {
             type: 'tool_use',
-            id: `toolu_${randomUUID()}`,
+            id: behaviour.toolUse.id ?? `toolu_${randomUUID()}`,
             name: behaviour.toolUse.name,
             input: {},
           },
@@ -301,7 +306,7 @@ function okMessage(model: string, behaviour: Extract<FakeBehaviour, { kind: 'ok'
   if (behaviour.toolUse) {
     content.push({
       type: 'tool_use',
-      id: `toolu_${randomUUID()}`,
+      id: behaviour.toolUse.id ?? `toolu_${randomUUID()}`,
       name: behaviour.toolUse.name,
       input: behaviour.toolUse.input,
     });

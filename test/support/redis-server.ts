@@ -9,10 +9,17 @@ import { freePort } from './ports';
 export class PrivateRedis {
   private process: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  /**
+   * `persistDir` turns on the append-only file with fsync on every write, as a production Redis
+   * holding usage jobs should run: a killed and restarted server then keeps every acknowledged job.
+   */
+  private constructor(
+    readonly port: number,
+    private readonly persistDir: string | null,
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  static async start(options: { persistDir?: string } = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), options.persistDir ?? null);
     await redis.restart();
     return redis;
   }
@@ -22,9 +29,12 @@ export class PrivateRedis {
   }
 
   async restart(): Promise<void> {
+    const persistence = this.persistDir
+      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.persistDir]
+      : ['--appendonly', 'no'];
     this.process = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: 'ignore' },
     );
     await waitFor(() => ping(this.port), 5_000);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import Redis from 'ioredis';
 import { hashApiKey, looksLikeApiKey } from '../../common/crypto/api-key';
 import { GatewayError, GatewayErrorCode } from '../../common/errors/gateway-error';
+import { closeRedis } from '../../common/redis/close-redis';
 import { REDIS_CLIENT } from '../../common/redis/redis.tokens';
 import { ApiKeysRepository } from '../../keys/api-keys.repository';
 import {
@@ -70,7 +71,7 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    await closeRedis(this.subscriber);
   }
 
   async authenticate(key: string, now = new Date()): Promise<GatewayPrincipal> {
