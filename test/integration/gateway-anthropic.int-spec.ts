@@ -13,7 +13,7 @@ import {
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 
 describe('Gateway: Anthropic Messages', () => {
   let ctx: TestApp;

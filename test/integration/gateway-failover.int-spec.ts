@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { FakeAnthropic } from '../support/fake-anthropic';
+import { GatewayProcess } from '../support/gateway-process';
 import { seedProvider, seedUserAndKey, waitForRequest } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
 
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-4-6';
 const BODY = { model: MODEL, max_tokens: 50, messages: [{ role: 'user' as const, content: 'hi' }] };
 
 /** Two fake upstreams in a group of their own, a key in that group. */
@@ -176,8 +177,12 @@ describe('Gateway: failover, breaker, stickiness, disconnects', () => {
 
   describe('circuit breaker', () => {
     it('should open after repeated failures for every replica, and close after one good probe', async () => {
-      const second = await startTestApp({ BREAKER_MIN_REQUESTS: '3', BREAKER_OPEN_MS: '1500' });
-      cleanups.push(() => second.close());
+      // The second replica is a separate process: the breaker state can only travel through Redis.
+      const second = await GatewayProcess.start({
+        BREAKER_MIN_REQUESTS: '3',
+        BREAKER_OPEN_MS: '1500',
+      });
+      cleanups.push(() => second.stop());
       const { upstreams, caller } = await fixture();
       const [flaky, healthy] = upstreams as [FakeAnthropic, FakeAnthropic];
       flaky.always({ kind: 'status', status: 500 });
@@ -196,7 +201,9 @@ describe('Gateway: failover, breaker, stickiness, disconnects', () => {
       flaky.always({ kind: 'ok' });
       await new Promise((resolve) => setTimeout(resolve, 1600));
       const probes = await Promise.all(
-        [ctx, second, ctx, second].map((app) => post(app.baseUrl, caller.key)),
+        [ctx.baseUrl, second.baseUrl, ctx.baseUrl, second.baseUrl].map((url) =>
+          post(url, caller.key),
+        ),
       );
       expect(probes.every((response) => response.status === 200)).toBe(true);
       expect(flaky.requests).toHaveLength(4);

@@ -92,9 +92,21 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
     return outcome.principal;
   }
 
-  private async lookup(keyHash: string): Promise<KeySnapshot | null> {
+  /** Concurrent lookups of one uncached key share a single Redis/Postgres round trip. */
+  private readonly inFlight = new Map<string, Promise<KeySnapshot | null>>();
+
+  private lookup(keyHash: string): Promise<KeySnapshot | null> {
     const cached = this.local.get(keyHash);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return Promise.resolve(cached);
+    let pending = this.inFlight.get(keyHash);
+    if (!pending) {
+      pending = this.load(keyHash).finally(() => this.inFlight.delete(keyHash));
+      this.inFlight.set(keyHash, pending);
+    }
+    return pending;
+  }
+
+  private async load(keyHash: string): Promise<KeySnapshot | null> {
     const epoch = this.epoch;
 
     const shared = await this.readShared(keyHash);
