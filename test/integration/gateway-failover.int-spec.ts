@@ -198,7 +198,9 @@ describe('Gateway: failover, breaker, stickiness, disconnects', () => {
       expect(healthy.requests).toHaveLength(5);
 
       // Recovered; after the cool-down exactly one probe goes through and closes the breaker.
+      // The probe answers slowly, so the other requests are routed while it is still in flight.
       flaky.always({ kind: 'ok' });
+      flaky.enqueue({ kind: 'ok', delayMs: 400 });
       await new Promise((resolve) => setTimeout(resolve, 1600));
       const probes = await Promise.all(
         [ctx.baseUrl, second.baseUrl, ctx.baseUrl, second.baseUrl].map((url) =>

@@ -15,6 +15,8 @@ export type FakeBehaviour =
       text?: string;
       /** Adds a tool_use block after the text; `id` defaults to a fresh `toolu_…` id. */
       toolUse?: { name: string; input: Record<string, unknown>; id?: string };
+      /** Waits this long before answering (keeps a request in flight). */
+      delayMs?: number;
     }
   | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
   | { kind: 'drop' }
@@ -176,6 +178,8 @@ export class FakeAnthropic {
       case 'slow-stream':
         return this.slowStream(response, model, behaviour.chunks, behaviour.delayMs);
       case 'ok':
+        if (behaviour.delayMs)
+          await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
         return stream
           ? this.okStream(response, model, behaviour)
           : json(response, 200, okMessage(model, behaviour));
