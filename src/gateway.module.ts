@@ -6,8 +6,9 @@ import { GatewayAuthGuard } from './gateway/auth/gateway-auth.guard';
 import { GatewayKeyService } from './gateway/auth/gateway-key.service';
 import { GatewayStrategy } from './gateway/auth/gateway.strategy';
 import { AnthropicMessagesController } from './proxy/anthropic-messages.controller';
-import { AnthropicMessagesService } from './proxy/anthropic-messages.service';
+import { ProxyPipeline } from './proxy/proxy-pipeline.service';
 import { ModelsService } from './proxy/models.service';
+import { OpenAiGeminiController } from './proxy/openai-gemini.controller';
 import { ProviderDirectory } from './proxy/provider-directory.service';
 import { ProviderRouter } from './proxy/provider-router.service';
 import { UpstreamClient } from './proxy/upstream-client';
@@ -15,7 +16,7 @@ import { UpstreamClient } from './proxy/upstream-client';
 /** The gateway role: the proxy routes the CLIs call, and everything on their hot path. */
 @Module({
   imports: [PassportModule, DomainModule],
-  controllers: [AnthropicMessagesController],
+  controllers: [AnthropicMessagesController, OpenAiGeminiController],
   providers: [
     GatewayKeyService,
     GatewayStrategy,
@@ -25,7 +26,7 @@ import { UpstreamClient } from './proxy/upstream-client';
     UpstreamClient,
     UsageRecorder,
     ModelsService,
-    AnthropicMessagesService,
+    ProxyPipeline,
   ],
 })
 export class GatewayModule {}

@@ -16,7 +16,7 @@ import { GatewayAuthGuard } from '../gateway/auth/gateway-auth.guard';
 import { GatewayPrincipal } from '../gateway/auth/gateway-principal';
 import { isRecord } from '../protocols/common/json-narrowing';
 import { inspectAnthropicRequest } from '../protocols/anthropic-messages/anthropic-messages.request';
-import { AnthropicMessagesService } from './anthropic-messages.service';
+import { ProxyPipeline } from './proxy-pipeline.service';
 import { clientNameOf } from './client-name';
 import { anthropicForwardHeaders, forwardQuery } from './forward-headers';
 import { ModelsService } from './models.service';
@@ -33,7 +33,7 @@ const MAX_SESSION_ID_LENGTH = 128;
 @Controller()
 export class AnthropicMessagesController {
   constructor(
-    private readonly messages: AnthropicMessagesService,
+    private readonly messages: ProxyPipeline,
     private readonly models: ModelsService,
   ) {}
 
@@ -68,6 +68,8 @@ export class AnthropicMessagesController {
         requestId: String(request.id),
         principal: request.user,
         clientProtocol: 'anthropic',
+        body,
+        hints: {},
         clientName: clientNameOf(request.headers),
         sessionId,
         model: inspection.model,

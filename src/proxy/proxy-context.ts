@@ -1,14 +1,22 @@
 import { UsageStatus } from '../billing/usage-record.entity';
 import { RecordUsagePayload } from '../jobs/job-payloads';
 import { GatewayPrincipal } from '../gateway/auth/gateway-principal';
+import { IrRequest } from '../protocols/ir/ir-request';
 import { emptyUsage, IrUsage } from '../protocols/ir/ir-usage';
+import { WireProtocol } from '../protocols/protocol-adapter';
 import { ClientName } from './client-name';
 
 /** Everything known about one proxy request, passed explicitly down the pipeline. */
 export interface ProxyContext {
   requestId: string;
   principal: GatewayPrincipal;
-  clientProtocol: string;
+  clientProtocol: WireProtocol;
+  /** The parsed body; decoded into the IR only when a provider of another protocol serves it. */
+  body: unknown;
+  /** Gemini carries the model and the stream flag in the path, not the body. */
+  hints: { model?: string; stream?: boolean };
+  /** The decoded request, once some attempt needed it. */
+  ir?: IrRequest;
   clientName: ClientName;
   sessionId: string | null;
   model: string;

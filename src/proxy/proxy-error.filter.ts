@@ -1,7 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
-import { anthropicErrorBody } from '../protocols/anthropic-messages/anthropic-messages.errors';
+import {
+  anthropicErrorBody,
+  anthropicErrorType,
+} from '../protocols/anthropic-messages/anthropic-messages.errors';
+import { adapterFor } from './conversion/adapter-registry';
 import { ClientProtocol, clientProtocolOf } from './client-protocol';
 
 /**
@@ -64,50 +68,16 @@ function httpStatusOf(exception: unknown): number | null {
   return typeof candidate === 'number' ? candidate : null;
 }
 
-/** Error bodies per client protocol. Only Anthropic's is complete for now; the rest are minimal. */
+/** The error body of a client protocol, from its adapter (Anthropic's carries the request id). */
 export function errorEnvelope(
   protocol: ClientProtocol,
   error: GatewayError,
   requestId: string,
 ): unknown {
-  switch (protocol) {
-    case 'anthropic':
-      return anthropicErrorBody(error.status, error.message, requestId);
-    case 'openai-chat':
-    case 'openai-responses':
-      return {
-        error: {
-          message: error.message,
-          type: openAiType(error.status),
-          param: null,
-          code: error.code.toLowerCase(),
-        },
-      };
-    case 'gemini':
-      return {
-        error: { code: error.status, message: error.message, status: googleStatus(error.status) },
-      };
-  }
-}
-
-function openAiType(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 429) return 'rate_limit_exceeded';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request_error';
-}
-
-function googleStatus(status: number): string {
-  const map: Record<number, string> = {
-    400: 'INVALID_ARGUMENT',
-    401: 'UNAUTHENTICATED',
-    402: 'RESOURCE_EXHAUSTED',
-    403: 'PERMISSION_DENIED',
-    404: 'NOT_FOUND',
-    429: 'RESOURCE_EXHAUSTED',
-    503: 'UNAVAILABLE',
-    504: 'DEADLINE_EXCEEDED',
-  };
-  return map[status] ?? (status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT');
+  if (protocol === 'anthropic') return anthropicErrorBody(error.status, error.message, requestId);
+  return adapterFor(protocol).encodeError(
+    error.status,
+    anthropicErrorType(error.status),
+    error.message,
+  );
 }

@@ -13,17 +13,25 @@ import { attemptAnthropic, ClientAbortedError, UpstreamStream } from './anthropi
 import { ProviderRouter, RoutedCandidate } from './provider-router.service';
 import { emptyOutcome, ProxyContext, ProxyOutcome, usagePayload } from './proxy-context';
 import { sendJson, SSE_HEADERS, writeChunk } from './response-writer';
+import { adapterFor } from './conversion/adapter-registry';
+import { liveConversionContext } from './conversion/conversion-context';
+import { decodeClientRequest, relayConverted } from './conversion/converted-relay';
+import { attemptConverted } from './converted-attempt';
 import { UpstreamClient } from './upstream-client';
 import { RetryableFailure } from './upstream-failure';
 
+/** Provider types that can serve any client protocol, directly or through the IR. */
+const ALL_PROVIDER_TYPES = Object.values(ProviderType);
+
 /**
- * The Anthropic Messages hot path: route, try providers until one starts answering, relay the
- * answer (bytes unchanged), and hand the usage to the ledger. The client never sees a failed
- * attempt: failover happens before the first content byte is written.
+ * The hot path of every client protocol: route, try providers until one starts answering, relay
+ * the answer, and hand the usage to the ledger. Same protocol (Anthropic → Anthropic) passes the
+ * bytes through; any other pair converts through the IR. The client never sees a failed attempt:
+ * failover happens before the first content byte is written.
  */
 @Injectable()
-export class AnthropicMessagesService {
-  private readonly logger = new Logger(AnthropicMessagesService.name);
+export class ProxyPipeline {
+  private readonly logger = new Logger(ProxyPipeline.name);
   private readonly prices = InterimPriceTable.fromFile();
 
   constructor(
@@ -69,7 +77,7 @@ export class AnthropicMessagesService {
     outcome: ProxyOutcome,
   ): Promise<void> {
     const candidates = await this.router.candidates({
-      protocols: [ProviderType.Anthropic],
+      protocols: ALL_PROVIDER_TYPES,
       group: context.principal.providerGroup,
       model: context.model,
       userId: context.principal.userId,
@@ -88,6 +96,12 @@ export class AnthropicMessagesService {
       if (candidate.halfOpen && !(await this.router.breaker.acquire(providerId))) continue;
       this.noteProvider(outcome, candidate);
       outcome.attempts += 1;
+      if (!isPassThrough(context, candidate)) {
+        const converted = await this.tryConverted(context, candidate, signal, response, outcome);
+        if (converted === 'done') return;
+        lastFailure = converted;
+        continue;
+      }
       const result = await attemptAnthropic(this.upstream, context, candidate, signal);
       if (result.kind === 'retry') {
         lastFailure = result;
@@ -112,6 +126,61 @@ export class AnthropicMessagesService {
       return;
     }
     this.failAll(lastFailure, context.model, outcome);
+  }
+
+  /** One converted attempt: 'done' when the client has its answer, else the retryable failure. */
+  private async tryConverted(
+    context: ProxyContext,
+    candidate: RoutedCandidate,
+    signal: AbortSignal,
+    response: ServerResponse,
+    outcome: ProxyOutcome,
+  ): Promise<RetryableFailure | 'done'> {
+    const providerId = candidate.provider.entity.id;
+    const client = adapterFor(context.clientProtocol);
+    const conversion = liveConversionContext(context.requestId);
+    context.ir ??= decodeClientRequest(client, context);
+    const result = await attemptConverted(
+      this.upstream,
+      {
+        ir: context.ir,
+        client,
+        upstream: adapterFor(candidate.provider.entity.type),
+        context: conversion,
+        startedAt: context.startedAt,
+      },
+      candidate,
+      signal,
+    );
+    if (result.kind === 'retry') {
+      void this.router.breaker.recordFailure(providerId);
+      this.logger.warn(
+        `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
+      );
+      return result;
+    }
+    void this.router.breaker.recordSuccess(providerId);
+    void this.router.bindSession(context.principal.userId, context.sessionId, providerId);
+    if (result.kind === 'stream') {
+      await relayConverted(result, context, response, outcome);
+      return 'done';
+    }
+    outcome.ttfbMs = Math.round(performance.now() - context.startedAt);
+    if (result.kind === 'reject') {
+      outcome.httpStatus = result.status;
+      outcome.status = UsageStatus.Error;
+      outcome.errorClass = `upstream_${result.status}`;
+      sendJson(response, result.status, JSON.stringify(result.body), {
+        'x-cch-request-id': context.requestId,
+      });
+      return 'done';
+    }
+    outcome.httpStatus = 200;
+    outcome.status = UsageStatus.Success;
+    outcome.usage = result.usage;
+    outcome.stopReason = result.stopReason;
+    sendJson(response, 200, JSON.stringify(result.body), { 'x-cch-request-id': context.requestId });
+    return 'done';
   }
 
   /**
@@ -272,4 +341,12 @@ function describeFailure(failure: RetryableFailure | null, model: string): strin
     case 'upstream_stream_truncated':
       return 'All providers failed to answer.';
   }
+}
+
+/** Bytes pass through unchanged only between equal protocols (today: Anthropic → Anthropic). */
+function isPassThrough(context: ProxyContext, candidate: RoutedCandidate): boolean {
+  return (
+    context.clientProtocol === 'anthropic' &&
+    candidate.provider.entity.type === ProviderType.Anthropic
+  );
 }

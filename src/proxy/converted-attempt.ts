@@ -1,0 +1,267 @@
+import { Readable } from 'node:stream';
+import { IrStreamEvent } from '../protocols/ir/ir-stream';
+import { emptyUsage, IrUsage } from '../protocols/ir/ir-usage';
+import { IrRequest } from '../protocols/ir/ir-request';
+import {
+  ConversionContext,
+  ProtocolAdapter,
+  StreamDecoder,
+  StreamEncoder,
+} from '../protocols/protocol-adapter';
+import { SseParser } from '../protocols/sse/sse-parser';
+import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoints';
+import { ProviderType } from '../providers/provider.entity';
+import { ClientAbortedError } from './anthropic-attempt';
+import { RoutedCandidate } from './provider-router.service';
+import { UpstreamClient, UpstreamResponse } from './upstream-client';
+import {
+  failureFromError,
+  failureFromStatus,
+  isAbort,
+  isRetryableStatus,
+  RetryableFailure,
+} from './upstream-failure';
+
+/** A request the client sent in one protocol, on its way to a provider of another. */
+export interface ConversionRequest {
+  ir: IrRequest;
+  client: ProtocolAdapter;
+  upstream: ProtocolAdapter;
+  context: ConversionContext;
+  startedAt: number;
+}
+
+/** The upstream refused the request itself; the body is already in the client's envelope. */
+export interface ConvertedRejection {
+  kind: 'reject';
+  status: number;
+  body: unknown;
+}
+
+export interface ConvertedJson {
+  kind: 'json';
+  body: unknown;
+  usage: IrUsage;
+  stopReason: string;
+}
+
+/**
+ * A converted stream that has produced real content: `prefix` is the client-protocol text for the
+ * events seen so far; `next()` converts more as the upstream sends it.
+ */
+export interface ConvertedStream {
+  kind: 'stream';
+  prefix: string;
+  ttfbMs: number;
+  next(): Promise<string | null>;
+  /** Closing frames the client protocol needs (e.g. `[DONE]`, `response.completed`). */
+  finish(): string;
+  fail(status: number, message: string): string;
+  usage(): IrUsage;
+  stopReason(): string | null;
+  finished(): boolean;
+  destroy(): void;
+}
+
+export type ConvertedResult =
+  RetryableFailure | ConvertedRejection | ConvertedJson | ConvertedStream;
+
+/** One try of a cross-protocol request: encode for the provider, decode its answer for the client. */
+export async function attemptConverted(
+  http: UpstreamClient,
+  request: ConversionRequest,
+  candidate: RoutedCandidate,
+  signal: AbortSignal,
+): Promise<ConvertedResult> {
+  const { entity, apiKey } = candidate.provider;
+  const encoded = request.upstream.encodeRequest(
+    { ...request.ir, model: candidate.upstreamModel },
+    request.context,
+  );
+  let response: UpstreamResponse;
+  try {
+    response = await http.send({
+      providerId: entity.id,
+      url: upstreamUrl(entity.type, entity.baseUrl, encoded.path),
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: request.ir.stream ? 'text/event-stream' : 'application/json',
+        ...(entity.type === ProviderType.Anthropic ? { 'anthropic-version': '2023-06-01' } : {}),
+        ...upstreamAuthHeaders(entity.type, entity.authScheme, apiKey),
+      },
+      body: Buffer.from(JSON.stringify(encoded.body)),
+      timeouts: entity.timeouts,
+      signal,
+    });
+  } catch (error: unknown) {
+    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
+    return failureFromError(error);
+  }
+  try {
+    return await convertResponse(response, request);
+  } catch (error: unknown) {
+    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
+    return failureFromError(error);
+  }
+}
+
+async function convertResponse(
+  response: UpstreamResponse,
+  request: ConversionRequest,
+): Promise<ConvertedResult> {
+  const status = response.statusCode;
+  const header = response.headers['retry-after'];
+  if (isRetryableStatus(status)) {
+    await response.body.dump().catch(() => undefined);
+    return failureFromStatus(
+      status,
+      Array.isArray(header) ? (header[0] ?? null) : (header ?? null),
+    );
+  }
+  if (status >= 400) {
+    const error = request.upstream.decodeError(status, await readJson(response));
+    return {
+      kind: 'reject',
+      status,
+      body: request.client.encodeError(status, error.errorType, error.message),
+    };
+  }
+  if (!request.ir.stream) {
+    const ir = request.upstream.decodeResponse(await readJson(response), request.context);
+    return {
+      kind: 'json',
+      body: request.client.encodeResponse(ir, request.ir, request.context),
+      usage: ir.usage,
+      stopReason: ir.stopReason,
+    };
+  }
+  return readUntilFirstContent(response.body, request);
+}
+
+async function readJson(response: UpstreamResponse): Promise<unknown> {
+  const text = await response.body.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { error: { message: text.slice(0, 500) } };
+  }
+}
+
+/** Tracks the IR events of one answer: usage, stop reason, completion. */
+class StreamLedger {
+  usage: IrUsage = emptyUsage();
+  stopReason: string | null = null;
+  finished = false;
+  error: Extract<IrStreamEvent, { type: 'error' }> | null = null;
+  content = false;
+
+  observe(event: IrStreamEvent): void {
+    switch (event.type) {
+      case 'block_start':
+      case 'text_delta':
+      case 'reasoning_delta':
+      case 'tool_args_delta':
+        this.content = true;
+        return;
+      case 'usage':
+        this.usage = { ...this.usage, ...event.usage };
+        return;
+      case 'finish':
+        this.usage = event.usage;
+        this.stopReason = event.stopReason;
+        this.finished = true;
+        return;
+      case 'error':
+        this.error = event;
+        return;
+      case 'start':
+        if (event.usage) this.usage = { ...this.usage, ...event.usage };
+        return;
+      case 'reasoning_state':
+      case 'block_stop':
+        return;
+    }
+  }
+}
+
+/**
+ * Converts upstream frames until the first real content, without writing anything: a failure
+ * before that (an in-band error, a cut stream) lets the next provider try.
+ */
+async function readUntilFirstContent(
+  body: Readable,
+  request: ConversionRequest,
+): Promise<ConvertedResult> {
+  const parser = new SseParser();
+  const decoder: StreamDecoder = request.upstream.createStreamDecoder(request.context);
+  const encoder: StreamEncoder = request.client.createStreamEncoder(request.ir, request.context);
+  const ledger = new StreamLedger();
+  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const convert = (events: IrStreamEvent[]): string => {
+    let out = '';
+    for (const event of events) {
+      ledger.observe(event);
+      if (event.type !== 'error') out += encoder.encode(event);
+    }
+    return out;
+  };
+  let prefix = '';
+  for (;;) {
+    const next = await iterator.next();
+    const events = next.done
+      ? [...parser.end().flatMap((event) => decoder.push(event)), ...decoder.end()]
+      : parser.push(next.value).flatMap((event) => decoder.push(event));
+    prefix += convert(events);
+    if (ledger.error) break;
+    if (ledger.content || ledger.finished) break;
+    if (next.done) {
+      return {
+        kind: 'retry',
+        errorClass: 'upstream_stream_truncated',
+        status: null,
+        retryAfter: null,
+      };
+    }
+  }
+  if (ledger.error) {
+    body.destroy();
+    const overloaded = ledger.error.errorType === 'overloaded_error' || ledger.error.status === 529;
+    return {
+      kind: 'retry',
+      errorClass: overloaded ? 'upstream_overloaded' : 'upstream_stream_error',
+      status: overloaded ? 529 : null,
+      retryAfter: null,
+    };
+  }
+  let ended = false;
+  return {
+    kind: 'stream',
+    prefix,
+    ttfbMs: Math.round(performance.now() - request.startedAt),
+    async next(): Promise<string | null> {
+      while (!ended) {
+        const chunk = await iterator.next();
+        if (chunk.done) {
+          ended = true;
+          const tail = convert([
+            ...parser.end().flatMap((event) => decoder.push(event)),
+            ...decoder.end(),
+          ]);
+          if (ledger.error) throw new Error(`upstream error: ${ledger.error.message}`);
+          return tail;
+        }
+        const out = convert(parser.push(chunk.value).flatMap((event) => decoder.push(event)));
+        if (ledger.error) throw new Error(`upstream error: ${ledger.error.message}`);
+        if (out) return out;
+      }
+      return null;
+    },
+    finish: () => encoder.finish(),
+    fail: (status, message) => encoder.fail(status, 'api_error', message),
+    usage: () => ledger.usage,
+    stopReason: () => ledger.stopReason,
+    finished: () => ledger.finished,
+    destroy: () => body.destroy(),
+  };
+}

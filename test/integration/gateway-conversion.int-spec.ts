@@ -1,0 +1,184 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import { randomUUID } from 'node:crypto';
+import OpenAI from 'openai';
+import { Client } from 'pg';
+import { FakeAnthropic } from '../support/fake-anthropic';
+import { FakeProvider } from '../support/fake-providers';
+import { seedProvider, seedUserAndKey, waitForRow } from '../support/seed';
+import { startTestApp, TestApp } from '../support/test-app';
+import { TEST_ENV } from '../support/test-env';
+
+type ProviderProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini';
+type ClientKind = 'anthropic-sdk' | 'openai-chat-sdk' | 'openai-responses-sdk' | 'genai-sdk';
+
+const PROVIDERS: ProviderProtocol[] = ['anthropic', 'openai-chat', 'openai-responses', 'gemini'];
+const CLIENTS: ClientKind[] = [
+  'anthropic-sdk',
+  'openai-chat-sdk',
+  'openai-responses-sdk',
+  'genai-sdk',
+];
+const TEXT = 'Hello from the fake upstream.';
+
+interface Route {
+  key: string;
+  keyId: string;
+  upstream: FakeAnthropic | FakeProvider;
+}
+
+/** Sends "hi" with one official SDK, streaming or not, and returns the text it assembled. */
+async function ask(
+  baseUrl: string,
+  client: ClientKind,
+  key: string,
+  stream: boolean,
+  session: string,
+): Promise<string> {
+  const model = 'claude-sonnet-4-6';
+  switch (client) {
+    case 'anthropic-sdk': {
+      const sdk = new Anthropic({ baseURL: baseUrl, apiKey: key, maxRetries: 0 });
+      const params = {
+        model,
+        max_tokens: 64,
+        messages: [{ role: 'user' as const, content: 'hi' }],
+      };
+      const headers = { 'x-claude-code-session-id': session };
+      if (!stream) {
+        const message = await sdk.messages.create(params, { headers });
+        return message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+      }
+      return await sdk.messages.stream(params, { headers }).finalText();
+    }
+    case 'openai-chat-sdk': {
+      const sdk = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: key, maxRetries: 0 });
+      if (!stream) {
+        const completion = await sdk.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'hi' }],
+          user: session,
+        });
+        return completion.choices[0]?.message.content ?? '';
+      }
+      const chunks = await sdk.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
+      return text;
+    }
+    case 'openai-responses-sdk': {
+      const sdk = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: key, maxRetries: 0 });
+      if (!stream) {
+        const response = await sdk.responses.create({
+          model,
+          input: 'hi',
+          prompt_cache_key: session,
+        });
+        return response.output_text;
+      }
+      const events = await sdk.responses.create({
+        model,
+        input: 'hi',
+        stream: true,
+        prompt_cache_key: session,
+      });
+      let text = '';
+      let completed = false;
+      for await (const event of events) {
+        if (event.type === 'response.output_text.delta') text += event.delta;
+        if (event.type === 'response.completed') completed = true;
+      }
+      expect(completed).toBe(true);
+      return text;
+    }
+    case 'genai-sdk': {
+      const sdk = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl } });
+      if (!stream) {
+        const response = await sdk.models.generateContent({ model, contents: 'hi' });
+        return response.text ?? '';
+      }
+      let text = '';
+      for await (const chunk of await sdk.models.generateContentStream({ model, contents: 'hi' }))
+        text += chunk.text ?? '';
+      return text;
+    }
+  }
+}
+
+describe('Gateway: every client protocol × every provider protocol, through the official SDKs', () => {
+  let ctx: TestApp;
+  let db: Client;
+  const routes = new Map<ProviderProtocol, Route>();
+
+  beforeAll(async () => {
+    ctx = await startTestApp();
+    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+    await db.connect();
+    for (const protocol of PROVIDERS) {
+      const upstream =
+        protocol === 'anthropic' ? await FakeAnthropic.start() : await FakeProvider.start(protocol);
+      const group = `g-${randomUUID().slice(0, 8)}`;
+      await seedProvider(ctx.baseUrl, {
+        type: protocol,
+        baseUrl: upstream.url,
+        apiKey: upstream.apiKey,
+        groups: [group],
+      });
+      const caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+      routes.set(protocol, { key: caller.key, keyId: caller.keyId, upstream });
+    }
+  });
+
+  afterAll(async () => {
+    for (const route of routes.values()) await route.upstream.close();
+    await db.end();
+    await ctx.close();
+  });
+
+  async function countRows(keyId: string): Promise<number> {
+    const result = await db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM usage_records WHERE api_key_id = $1',
+      [keyId],
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
+  const pairs = CLIENTS.flatMap((client) =>
+    PROVIDERS.flatMap((provider) =>
+      [false, true].map((stream) => [client, provider, stream] as const),
+    ),
+  );
+
+  it.each(pairs)(
+    'should serve %s through a %s provider (stream: %s)',
+    async (client, provider, stream) => {
+      const route = routes.get(provider) as Route;
+      const before = await countRows(route.keyId);
+      const text = await ask(ctx.baseUrl, client, route.key, stream, randomUUID());
+      expect(text).toBe(TEXT);
+
+      // One new ledger row, with the usage normalised: input excludes cache reads whatever the protocols.
+      await waitForRow(db, '(SELECT count(*) FROM usage_records WHERE api_key_id = $1) > $2', [
+        route.keyId,
+        before,
+      ]);
+      const newest = await db.query(
+        'SELECT * FROM usage_records WHERE api_key_id = $1 ORDER BY id DESC LIMIT 1',
+        [route.keyId],
+      );
+      expect(newest.rows[0]).toMatchObject({
+        status: 'success',
+        stream,
+        output_tokens: '7',
+        input_tokens: '21',
+        cache_read_tokens: '300',
+        provider_protocol: provider,
+      });
+    },
+  );
+});
