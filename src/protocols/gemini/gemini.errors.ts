@@ -3,6 +3,7 @@
  * (protocols.md §B.4), read from upstreams and written for Gemini clients, in bodies and as the
  * in-band `data: {"error":…}` frame of a stream (the SDK checks every chunk for `error`).
  */
+import { irErrorTypeForStatus } from '../ir/ir-error';
 import { isRecord, stringOrNull } from '../common/json-narrowing';
 import { DecodedError } from '../protocol-adapter';
 import { formatSseEvent } from '../sse/sse-writer';
@@ -41,30 +42,6 @@ const TYPE_BY_GOOGLE_STATUS: Record<string, string> = {
   CANCELLED: 'api_error',
 };
 
-function errorTypeForHttpStatus(status: number): string {
-  switch (status) {
-    case 401:
-      return 'authentication_error';
-    case 402:
-      return 'billing_error';
-    case 403:
-      return 'permission_error';
-    case 404:
-      return 'not_found_error';
-    case 413:
-      return 'request_too_large';
-    case 429:
-      return 'rate_limit_error';
-    case 503:
-    case 529:
-      return 'overloaded_error';
-    case 504:
-      return 'timeout_error';
-    default:
-      return status >= 400 && status < 500 ? 'invalid_request_error' : 'api_error';
-  }
-}
-
 /** The `error` object of a body: an object, a one-element array (non-SSE streams) or JSON text. */
 function errorObject(body: unknown): Record<string, unknown> | null {
   let value = body;
@@ -100,7 +77,7 @@ export function decodeGeminiError(status: number, body: unknown): DecodedError {
   const googleStatus = error ? stringOrNull(error.status) : null;
   let errorType =
     (googleStatus !== null ? TYPE_BY_GOOGLE_STATUS[googleStatus] : undefined) ??
-    errorTypeForHttpStatus(effectiveStatus);
+    irErrorTypeForStatus(effectiveStatus);
   if (error && isInvalidApiKey(error)) errorType = 'authentication_error';
 
   let message = error ? stringOrNull(error.message) : null;

@@ -5,6 +5,7 @@
  * Anthropic's names (401 is `invalid_request_error` + `invalid_api_key`, 429 is `requests` +
  * `rate_limit_exceeded`, quota is `insufficient_quota`, 5xx is `server_error`).
  */
+import { irErrorTypeForStatus } from '../ir/ir-error';
 import { isRecord, stringOrNull } from '../common/json-narrowing';
 import { DecodedError } from '../protocol-adapter';
 import { formatSseEvent } from '../sse/sse-writer';
@@ -13,37 +14,11 @@ import { ChatErrorBody } from './openai-chat.wire';
 /** Longest piece of a non-JSON error body quoted in a message. */
 const MAX_RAW_MESSAGE = 500;
 
-/** The Anthropic-vocabulary error class of an HTTP status. */
-export function errorTypeForStatus(status: number): string {
-  switch (status) {
-    case 401:
-      return 'authentication_error';
-    case 402:
-      return 'billing_error';
-    case 403:
-      return 'permission_error';
-    case 404:
-      return 'not_found_error';
-    case 408:
-    case 504:
-      return 'timeout_error';
-    case 413:
-      return 'request_too_large';
-    case 429:
-      return 'rate_limit_error';
-    case 503:
-    case 529:
-      return 'overloaded_error';
-    default:
-      return status >= 400 && status < 500 ? 'invalid_request_error' : 'api_error';
-  }
-}
-
 /** OpenAI `type`/`code` values that say more than the status does. */
 function refinedErrorType(status: number, type: string | null, code: string | null): string {
   if (type === 'insufficient_quota' || code === 'insufficient_quota') return 'billing_error';
   if (code === 'invalid_api_key') return 'authentication_error';
-  return errorTypeForStatus(status);
+  return irErrorTypeForStatus(status);
 }
 
 function parseBody(body: unknown): unknown {

@@ -9,6 +9,7 @@ import { IrStreamEvent } from '../ir/ir-stream';
 import { ConversionContext } from '../protocol-adapter';
 import { SseParser } from '../sse/sse-parser';
 import { openAiChatAdapter } from './openai-chat.adapter';
+import { seededRandom, splitAt } from '../../../test/support/random-splits';
 
 const ROOT = join(__dirname, '../../../test/fixtures/protocols/openai-chat');
 const UPDATE = process.env.UPDATE_FIXTURES === '1';
@@ -54,18 +55,6 @@ function expectGoldenText(path: string, actual: string): void {
   expect(actual).toBe(readFileSync(path, 'utf8'));
 }
 
-/** Deterministic PRNG (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function decodeStream(chunks: Uint8Array[], toolNames: Record<string, string>): IrStreamEvent[] {
   const parser = new SseParser();
   const decoder = openAiChatAdapter.createStreamDecoder(testContext(toolNames));
@@ -76,17 +65,6 @@ function decodeStream(chunks: Uint8Array[], toolNames: Record<string, string>): 
   for (const sse of parser.end()) events.push(...decoder.push(sse));
   events.push(...decoder.end());
   return events;
-}
-
-function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of [...offsets].sort((a, b) => a - b)) {
-    chunks.push(bytes.subarray(start, offset));
-    start = offset;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
 }
 
 const DEFAULT_STREAM_REQUEST = {

@@ -2,34 +2,10 @@
  * OpenAI error envelopes ↔ the gateway's neutral error vocabulary (Anthropic `error.type`s).
  * Reading is tolerant: an upstream may answer an error with any body at all.
  */
+import { irErrorTypeForStatus } from '../ir/ir-error';
 import { isRecord, stringOrNull } from '../common/json-narrowing';
 import { DecodedError } from '../protocol-adapter';
 import { OpenAiErrorBody } from './openai-responses.wire';
-
-/** The Anthropic error type for an HTTP status. */
-export function errorTypeForStatus(status: number): string {
-  switch (status) {
-    case 401:
-      return 'authentication_error';
-    case 402:
-      return 'billing_error';
-    case 403:
-      return 'permission_error';
-    case 404:
-      return 'not_found_error';
-    case 413:
-      return 'request_too_large';
-    case 429:
-      return 'rate_limit_error';
-    case 503:
-    case 529:
-      return 'overloaded_error';
-    case 504:
-      return 'timeout_error';
-    default:
-      return status >= 400 && status < 500 ? 'invalid_request_error' : 'api_error';
-  }
-}
 
 /** OpenAI error codes that say more than the status does. */
 const ERROR_TYPE_BY_CODE: Record<string, string> = {
@@ -65,7 +41,8 @@ export function decodeOpenAiError(status: number, body: unknown): DecodedError {
   }
   return {
     status,
-    errorType: (code !== null ? ERROR_TYPE_BY_CODE[code] : undefined) ?? errorTypeForStatus(status),
+    errorType:
+      (code !== null ? ERROR_TYPE_BY_CODE[code] : undefined) ?? irErrorTypeForStatus(status),
     message: message ?? `Upstream returned HTTP ${status}`,
   };
 }
@@ -77,7 +54,7 @@ export function decodeStreamError(error: unknown): DecodedError {
   const status = STATUS_BY_CODE[code] ?? 500;
   return {
     status,
-    errorType: ERROR_TYPE_BY_CODE[code] ?? errorTypeForStatus(status),
+    errorType: ERROR_TYPE_BY_CODE[code] ?? irErrorTypeForStatus(status),
     message: stringOrNull(record.message) ?? 'Upstream stream failed',
   };
 }

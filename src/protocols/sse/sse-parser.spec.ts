@@ -1,20 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SseEvent, SseParser } from './sse-parser';
+import { seededRandom, splitAt } from '../../../test/support/random-splits';
 
 const FIXTURE = join(__dirname, '../../../test/fixtures/anthropic/thinking-text-tool.sse');
-
-/** Deterministic PRNG (mulberry32) so random splits are reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function parseChunks(chunks: (Uint8Array | string)[]): SseEvent[] {
   const parser = new SseParser();
@@ -24,18 +13,6 @@ function parseChunks(chunks: (Uint8Array | string)[]): SseEvent[] {
 
 function parseAll(input: string): SseEvent[] {
   return parseChunks([input]);
-}
-
-function splitAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const sorted = [...offsets].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of sorted) {
-    chunks.push(bytes.subarray(start, offset));
-    start = offset;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
 }
 
 describe(SseParser.name, () => {
