@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { IrStreamEvent } from '../protocols/ir/ir-stream';
-import { emptyUsage, IrUsage } from '../protocols/ir/ir-usage';
+import { IrUsage } from '../protocols/ir/ir-usage';
 import { IrRequest } from '../protocols/ir/ir-request';
 import {
   ConversionContext,
@@ -11,8 +11,9 @@ import {
 import { SseParser } from '../protocols/sse/sse-parser';
 import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoints';
 import { ProviderType } from '../providers/provider.entity';
-import { ClientAbortedError } from './anthropic-attempt';
+import { ClientAbortedError } from './passthrough-attempt';
 import { RoutedCandidate } from './provider-router.service';
+import { IrEventLedger } from './stream-tap';
 import { UpstreamClient, UpstreamResponse } from './upstream-client';
 import {
   failureFromError,
@@ -148,43 +149,6 @@ async function readJson(response: UpstreamResponse): Promise<unknown> {
   }
 }
 
-/** Tracks the IR events of one answer: usage, stop reason, completion. */
-class StreamLedger {
-  usage: IrUsage = emptyUsage();
-  stopReason: string | null = null;
-  finished = false;
-  error: Extract<IrStreamEvent, { type: 'error' }> | null = null;
-  content = false;
-
-  observe(event: IrStreamEvent): void {
-    switch (event.type) {
-      case 'block_start':
-      case 'text_delta':
-      case 'reasoning_delta':
-      case 'tool_args_delta':
-        this.content = true;
-        return;
-      case 'usage':
-        this.usage = { ...this.usage, ...event.usage };
-        return;
-      case 'finish':
-        this.usage = event.usage;
-        this.stopReason = event.stopReason;
-        this.finished = true;
-        return;
-      case 'error':
-        this.error = event;
-        return;
-      case 'start':
-        if (event.usage) this.usage = { ...this.usage, ...event.usage };
-        return;
-      case 'reasoning_state':
-      case 'block_stop':
-        return;
-    }
-  }
-}
-
 /**
  * Converts upstream frames until the first real content, without writing anything: a failure
  * before that (an in-band error, a cut stream) lets the next provider try.
@@ -196,7 +160,7 @@ async function readUntilFirstContent(
   const parser = new SseParser();
   const decoder: StreamDecoder = request.upstream.createStreamDecoder(request.context);
   const encoder: StreamEncoder = request.client.createStreamEncoder(request.ir, request.context);
-  const ledger = new StreamLedger();
+  const ledger = new IrEventLedger();
   const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const convert = (events: IrStreamEvent[]): string => {
     let out = '';

@@ -5,11 +5,13 @@ import { UsageStatus } from '../billing/usage-record.entity';
 import { UsageRecorder } from '../billing/usage-recorder.service';
 import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
 import { isModelAllowed } from '../routing/model-patterns';
-import { anthropicStreamErrorFrame } from '../protocols/anthropic-messages/anthropic-messages.errors';
 import { anthropicMessageSummary } from '../protocols/anthropic-messages/anthropic-messages.usage';
+import { replaceModelInJson } from '../protocols/anthropic-messages/anthropic-messages.request';
+import { ConversionContext } from '../protocols/protocol-adapter';
 import { ProviderType } from '../providers/provider.entity';
 import { AppConfig } from '../config/app-config';
-import { attemptAnthropic, ClientAbortedError, UpstreamStream } from './anthropic-attempt';
+import { attemptPassThrough, ClientAbortedError, UpstreamStream } from './passthrough-attempt';
+import { passThroughSpec, PassThroughSpec } from './passthrough-spec';
 import { ProviderRouter, RoutedCandidate } from './provider-router.service';
 import { emptyOutcome, ProxyContext, ProxyOutcome, usagePayload } from './proxy-context';
 import { sendJson, SSE_HEADERS, writeChunk } from './response-writer';
@@ -17,6 +19,7 @@ import { adapterFor } from './conversion/adapter-registry';
 import { liveConversionContext } from './conversion/conversion-context';
 import { decodeClientRequest, relayConverted } from './conversion/converted-relay';
 import { attemptConverted } from './converted-attempt';
+import { AnthropicTap } from './stream-tap';
 import { UpstreamClient } from './upstream-client';
 import { RetryableFailure } from './upstream-failure';
 
@@ -96,13 +99,22 @@ export class ProxyPipeline {
       if (candidate.halfOpen && !(await this.router.breaker.acquire(providerId))) continue;
       this.noteProvider(outcome, candidate);
       outcome.attempts += 1;
-      if (!isPassThrough(context, candidate)) {
-        const converted = await this.tryConverted(context, candidate, signal, response, outcome);
+      const conversion = liveConversionContext(context.requestId);
+      const spec = passThroughSpec(context, candidate, conversion);
+      if (!spec) {
+        const converted = await this.tryConverted(
+          context,
+          candidate,
+          conversion,
+          signal,
+          response,
+          outcome,
+        );
         if (converted === 'done') return;
         lastFailure = converted;
         continue;
       }
-      const result = await attemptAnthropic(this.upstream, context, candidate, signal);
+      const result = await attemptPassThrough(this.upstream, context, spec, candidate, signal);
       if (result.kind === 'retry') {
         lastFailure = result;
         void this.router.breaker.recordFailure(providerId);
@@ -114,10 +126,10 @@ export class ProxyPipeline {
       void this.router.breaker.recordSuccess(providerId);
       void this.router.bindSession(context.principal.userId, context.sessionId, providerId);
       if (result.kind === 'stream') {
-        await this.relay(result, context, response, outcome);
+        await this.relay(result, spec, context, response, outcome);
         return;
       }
-      this.finishJson(result.status, result.body, outcome);
+      this.finishJson(result.status, result.body, spec, outcome);
       outcome.ttfbMs = Math.round(performance.now() - context.startedAt);
       sendJson(response, result.status, result.body, {
         'content-type': result.contentType,
@@ -132,13 +144,13 @@ export class ProxyPipeline {
   private async tryConverted(
     context: ProxyContext,
     candidate: RoutedCandidate,
+    conversion: ConversionContext,
     signal: AbortSignal,
     response: ServerResponse,
     outcome: ProxyOutcome,
   ): Promise<RetryableFailure | 'done'> {
     const providerId = candidate.provider.entity.id;
     const client = adapterFor(context.clientProtocol);
-    const conversion = liveConversionContext(context.requestId);
     context.ir ??= decodeClientRequest(client, context);
     const result = await attemptConverted(
       this.upstream,
@@ -206,17 +218,12 @@ export class ProxyPipeline {
       userId: context.principal.userId,
       sessionId: null,
     });
-    const attempt = { ...context, stream: false, startedAt: performance.now() };
+    const attempt = { stream: false, startedAt: performance.now() };
     const signal = new AbortController().signal;
     let lastFailure: RetryableFailure | null = null;
     for (const candidate of candidates.slice(0, this.config.env.GATEWAY_MAX_ATTEMPTS)) {
-      const result = await attemptAnthropic(
-        this.upstream,
-        attempt,
-        candidate,
-        signal,
-        'messages/count_tokens',
-      );
+      const spec = countTokensSpec(context, candidate);
+      const result = await attemptPassThrough(this.upstream, attempt, spec, candidate, signal);
       if (result.kind === 'retry') {
         lastFailure = result;
         continue;
@@ -238,7 +245,12 @@ export class ProxyPipeline {
     outcome.costMultiplier = candidate.provider.entity.costMultiplier;
   }
 
-  private finishJson(status: number, body: Buffer, outcome: ProxyOutcome): void {
+  private finishJson(
+    status: number,
+    body: Buffer,
+    spec: PassThroughSpec,
+    outcome: ProxyOutcome,
+  ): void {
     outcome.httpStatus = status;
     if (status >= 400) {
       outcome.status = UsageStatus.Error;
@@ -246,7 +258,7 @@ export class ProxyPipeline {
       return;
     }
     try {
-      const summary = anthropicMessageSummary(JSON.parse(body.toString('utf8')));
+      const summary = spec.summarize(JSON.parse(body.toString('utf8')));
       outcome.usage = summary.usage;
       outcome.stopReason = summary.stopReason;
       outcome.status = UsageStatus.Success;
@@ -273,6 +285,7 @@ export class ProxyPipeline {
 
   private async relay(
     stream: UpstreamStream,
+    spec: PassThroughSpec,
     context: ProxyContext,
     response: ServerResponse,
     outcome: ProxyOutcome,
@@ -299,10 +312,7 @@ export class ProxyPipeline {
         // After the first byte, a failure goes in-band: an Anthropic error event, then a clean end.
         outcome.errorClass = 'upstream_stream_error';
         void this.router.breaker.recordFailure(outcome.providerId ?? '');
-        await writeChunk(
-          response,
-          anthropicStreamErrorFrame(502, 'The upstream stream failed.', context.requestId),
-        );
+        await writeChunk(response, spec.errorFrame(502, 'The upstream stream failed.'));
         this.logger.warn(`request ${context.requestId}: stream broke mid-way: ${String(error)}`);
       }
     }
@@ -313,12 +323,9 @@ export class ProxyPipeline {
       stream.body.destroy();
       throw new ClientAbortedError();
     }
-    if (!outcome.errorClass && !tap.sawMessageStop) {
+    if (!outcome.errorClass && !tap.completed) {
       outcome.errorClass = 'upstream_stream_truncated';
-      await writeChunk(
-        response,
-        anthropicStreamErrorFrame(502, 'The upstream stream ended early.', context.requestId),
-      );
+      await writeChunk(response, spec.errorFrame(502, 'The upstream stream ended early.'));
     }
     outcome.status = outcome.errorClass ? UsageStatus.Error : UsageStatus.Success;
     response.end();
@@ -343,10 +350,20 @@ function describeFailure(failure: RetryableFailure | null, model: string): strin
   }
 }
 
-/** Bytes pass through unchanged only between equal protocols (today: Anthropic → Anthropic). */
-function isPassThrough(context: ProxyContext, candidate: RoutedCandidate): boolean {
-  return (
-    context.clientProtocol === 'anthropic' &&
-    candidate.provider.entity.type === ProviderType.Anthropic
-  );
+/** `count_tokens` goes to the same Anthropic endpoint family, unmetered and unconverted. */
+function countTokensSpec(
+  context: Pick<ProxyContext, 'model' | 'rawBody' | 'query' | 'forwardHeaders'>,
+  candidate: RoutedCandidate,
+): PassThroughSpec {
+  return {
+    endpoint: context.query ? `messages/count_tokens?${context.query}` : 'messages/count_tokens',
+    body:
+      candidate.upstreamModel === context.model
+        ? context.rawBody
+        : replaceModelInJson(context.rawBody, context.model, candidate.upstreamModel),
+    headers: context.forwardHeaders,
+    createTap: () => new AnthropicTap(),
+    summarize: (parsed) => anthropicMessageSummary(parsed),
+    errorFrame: () => '',
+  };
 }

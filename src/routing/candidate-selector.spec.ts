@@ -1,17 +1,6 @@
 import { ProviderType } from '../providers/provider.entity';
 import { isEligible, orderCandidates, RoutableProvider, RouteRequest } from './candidate-selector';
-
-/** Small seeded PRNG (mulberry32) so the statistical tests are deterministic. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/support/random-splits';
 
 function provider(id: string, overrides: Partial<RoutableProvider> = {}): RoutableProvider {
   return {

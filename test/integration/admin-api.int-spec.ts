@@ -6,6 +6,9 @@ import { TEST_ENV } from '../support/test-env';
 
 type Json = Record<string, unknown>;
 
+/** Provider names are unique among live providers; suffix them so reruns never collide. */
+const RUN = Math.random().toString(36).slice(2, 8);
+
 describe('Admin API', () => {
   let ctx: TestApp;
   let db: Client;
@@ -249,7 +252,7 @@ describe('Admin API', () => {
     it('should store the upstream key encrypted and never return it', async () => {
       const created = await api('POST', '/api/providers', {
         body: {
-          name: 'anthropic-main',
+          name: `anthropic-main-${RUN}`,
           type: 'anthropic',
           baseUrl: 'https://api.anthropic.com/',
           apiKey: upstreamKey,
@@ -265,7 +268,7 @@ describe('Admin API', () => {
       });
       expect(created.status).toBe(201);
       expect(created.body).toMatchObject({
-        name: 'anthropic-main',
+        name: `anthropic-main-${RUN}`,
         type: 'anthropic',
         baseUrl: 'https://api.anthropic.com',
         apiKeyPreview: 'sk-a…0001',
@@ -293,7 +296,7 @@ describe('Admin API', () => {
     it('should update, rotate the key, and delete a provider', async () => {
       const created = await api('POST', '/api/providers', {
         body: {
-          name: 'chat-relay',
+          name: `chat-relay-${RUN}`,
           type: 'openai-chat',
           baseUrl: 'http://relay.internal:8080/v1',
           apiKey: 'sk-old-key-123456',
@@ -317,13 +320,13 @@ describe('Admin API', () => {
       expect((await api('GET', `/api/providers/${id}`)).status).toBe(404);
       // The name is free again once the provider is deleted.
       const again = await api('POST', '/api/providers', {
-        body: { name: 'chat-relay', type: 'openai-chat', baseUrl: 'http://relay', apiKey: 'k-1' },
+        body: { name: `chat-relay-${RUN}`, type: 'openai-chat', baseUrl: 'http://relay', apiKey: 'k-1' },
       });
       expect(again.status).toBe(201);
     });
 
     it('should refuse a duplicate name with 409 and bad fields with 400', async () => {
-      const body = { name: 'dup', type: 'gemini', baseUrl: 'https://g.example', apiKey: 'g-key' };
+      const body = { name: `dup-${RUN}`, type: 'gemini', baseUrl: 'https://g.example', apiKey: 'g-key' };
       expect((await api('POST', '/api/providers', { body })).status).toBe(201);
       expect((await api('POST', '/api/providers', { body })).status).toBe(409);
 
@@ -358,7 +361,7 @@ describe('Admin API', () => {
       const secret = 'sk-audit-secret-should-not-appear-000';
       const created = await api('POST', '/api/providers', {
         body: {
-          name: 'audited',
+          name: `audited-${RUN}`,
           type: 'openai-responses',
           baseUrl: 'https://o.example',
           apiKey: secret,

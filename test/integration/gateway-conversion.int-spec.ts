@@ -181,4 +181,54 @@ describe('Gateway: every client protocol × every provider protocol, through the
       });
     },
   );
+
+  it.each([
+    [
+      'openai-chat',
+      '/v1/chat/completions',
+      {
+        model: 'm-1',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'hi' }],
+        x_vendor_field: 1,
+      },
+    ],
+    [
+      'openai-chat',
+      '/v1/chat/completions',
+      { model: 'm-1', messages: [{ role: 'user', content: 'hi' }], x_vendor_field: 1 },
+    ],
+    [
+      'openai-responses',
+      '/v1/responses',
+      { model: 'm-1', stream: true, input: 'hi', x_vendor_field: 1 },
+    ],
+    [
+      'gemini',
+      '/v1beta/models/m-1:streamGenerateContent?alt=sse',
+      { contents: [{ role: 'user', parts: [{ text: 'hi' }] }], x_vendor_field: 1 },
+    ],
+  ] as const)(
+    'should pass %s bytes through unchanged to a provider of the same protocol (%s)',
+    async (protocol, path, body) => {
+      const route = routes.get(protocol) as Route;
+      route.upstream.requests.length = 0;
+      const raw = JSON.stringify(body);
+      const response = await fetch(`${ctx.baseUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${route.key}`,
+          'x-goog-api-key': route.key,
+        },
+        body: raw,
+      });
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text).toContain('Hello');
+      // Unknown vendor fields survive: the upstream got the very bytes the client sent.
+      expect(route.upstream.requests[0]?.rawBody).toBe(raw);
+    },
+  );
 });

@@ -1,16 +1,13 @@
 import { Readable } from 'node:stream';
-import { AnthropicStreamTap } from '../protocols/anthropic-messages/anthropic-messages.usage';
-import { replaceModelInJson } from '../protocols/anthropic-messages/anthropic-messages.request';
 import { SseParser } from '../protocols/sse/sse-parser';
 import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoints';
 import { RoutedCandidate } from './provider-router.service';
+import { PassThroughSpec } from './passthrough-spec';
 import { ProxyContext } from './proxy-context';
+import { StreamTap } from './stream-tap';
 
 /** What an attempt needs from the request; count_tokens calls pass a reduced context. */
-export type AttemptContext = Pick<
-  ProxyContext,
-  'model' | 'stream' | 'rawBody' | 'query' | 'forwardHeaders' | 'startedAt'
->;
+export type AttemptContext = Pick<ProxyContext, 'stream' | 'startedAt'>;
 import { UpstreamClient, UpstreamResponse } from './upstream-client';
 import {
   failureFromError,
@@ -46,7 +43,7 @@ export interface UpstreamStream {
   rest: AsyncIterator<Buffer>;
   body: Readable;
   parser: SseParser;
-  tap: AnthropicStreamTap;
+  tap: StreamTap;
   ttfbMs: number;
 }
 
@@ -60,34 +57,29 @@ export class ClientAbortedError extends Error {
 }
 
 /**
- * One try of a same-protocol (Anthropic → Anthropic) request against one provider: the client's
- * bytes go out unchanged but for the auth header and, on a redirect, the model.
+ * One try of a same-protocol request against one provider: the client's bytes go out unchanged
+ * but for the auth header and, on a redirect, the model.
  */
-export async function attemptAnthropic(
+export async function attemptPassThrough(
   client: UpstreamClient,
   context: AttemptContext,
+  spec: PassThroughSpec,
   candidate: RoutedCandidate,
   signal: AbortSignal,
-  endpoint = 'messages',
 ): Promise<AttemptResult> {
   const { entity, apiKey } = candidate.provider;
-  const body =
-    candidate.upstreamModel === context.model
-      ? context.rawBody
-      : replaceModelInJson(context.rawBody, context.model, candidate.upstreamModel);
-  const path = context.query ? `${endpoint}?${context.query}` : endpoint;
   let response: UpstreamResponse;
   try {
     response = await client.send({
       providerId: entity.id,
-      url: upstreamUrl(entity.type, entity.baseUrl, path),
+      url: upstreamUrl(entity.type, entity.baseUrl, spec.endpoint),
       method: 'POST',
       headers: {
-        ...context.forwardHeaders,
+        ...spec.headers,
         'content-type': 'application/json',
         ...upstreamAuthHeaders(entity.type, entity.authScheme, apiKey),
       },
-      body,
+      body: spec.body,
       timeouts: entity.timeouts,
       signal,
     });
@@ -95,12 +87,13 @@ export async function attemptAnthropic(
     if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
     return failureFromError(error);
   }
-  return readResponse(response, context, signal);
+  return readResponse(response, context, spec, signal);
 }
 
 async function readResponse(
   response: UpstreamResponse,
   context: AttemptContext,
+  spec: PassThroughSpec,
   signal: AbortSignal,
 ): Promise<AttemptResult> {
   const status = response.statusCode;
@@ -126,7 +119,7 @@ async function readResponse(
         body: Buffer.from(await response.body.arrayBuffer()),
       };
     }
-    return await readUntilFirstContent(response.body, context);
+    return await readUntilFirstContent(response.body, context, spec.createTap());
   } catch (error: unknown) {
     if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
     return failureFromError(error);
@@ -141,17 +134,17 @@ async function readResponse(
 async function readUntilFirstContent(
   body: Readable,
   context: AttemptContext,
+  tap: StreamTap,
 ): Promise<AttemptResult> {
   const parser = new SseParser();
-  const tap = new AnthropicStreamTap();
   const prefix: Buffer[] = [];
   const rest = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   for (;;) {
     const next = await rest.next();
     if (next.done) {
       for (const event of parser.end()) tap.observe(event);
-      if (tap.error) break;
-      if (tap.sawMessageStop) {
+      if (tap.failure) break;
+      if (tap.completed) {
         return { kind: 'stream', prefix, rest, body, parser, tap, ttfbMs: elapsed(context) };
       }
       return {
@@ -163,13 +156,13 @@ async function readUntilFirstContent(
     }
     prefix.push(next.value);
     for (const event of parser.push(next.value)) tap.observe(event);
-    if (tap.error) break;
+    if (tap.failure) break;
     if (tap.firstContentSeen) {
       return { kind: 'stream', prefix, rest, body, parser, tap, ttfbMs: elapsed(context) };
     }
   }
   body.destroy();
-  const overloaded = tap.error?.type === 'overloaded_error';
+  const overloaded = tap.failure?.overloaded === true;
   return {
     kind: 'retry',
     errorClass: overloaded ? 'upstream_overloaded' : 'upstream_stream_error',
