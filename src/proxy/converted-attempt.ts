@@ -11,17 +11,10 @@ import {
 import { SseParser } from '../protocols/sse/sse-parser';
 import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoints';
 import { ProviderType } from '../providers/provider.entity';
-import { ClientAbortedError } from './passthrough-attempt';
 import { RoutedCandidate } from './provider-router.service';
 import { IrEventLedger } from './stream-tap';
+import { attemptFailure, retryableAnswer, RetryableFailure } from './upstream-failure';
 import { UpstreamClient, UpstreamResponse } from './upstream-client';
-import {
-  failureFromError,
-  failureFromStatus,
-  isAbort,
-  isRetryableStatus,
-  RetryableFailure,
-} from './upstream-failure';
 
 /** A request the client sent in one protocol, on its way to a provider of another. */
 export interface ConversionRequest {
@@ -96,14 +89,12 @@ export async function attemptConverted(
       signal,
     });
   } catch (error: unknown) {
-    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
-    return failureFromError(error);
+    return attemptFailure(error, signal);
   }
   try {
     return await convertResponse(response, request);
   } catch (error: unknown) {
-    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
-    return failureFromError(error);
+    return attemptFailure(error, signal);
   }
 }
 
@@ -112,14 +103,8 @@ async function convertResponse(
   request: ConversionRequest,
 ): Promise<ConvertedResult> {
   const status = response.statusCode;
-  const header = response.headers['retry-after'];
-  if (isRetryableStatus(status)) {
-    await response.body.dump().catch(() => undefined);
-    return failureFromStatus(
-      status,
-      Array.isArray(header) ? (header[0] ?? null) : (header ?? null),
-    );
-  }
+  const retryable = await retryableAnswer(response);
+  if (retryable) return retryable;
   if (status >= 400) {
     const error = request.upstream.decodeError(status, await readJson(response));
     return {

@@ -5,17 +5,11 @@ import { RoutedCandidate } from './provider-router.service';
 import { PassThroughSpec } from './passthrough-spec';
 import { ProxyContext } from './proxy-context';
 import { StreamTap } from './stream-tap';
+import { attemptFailure, RetryableFailure, retryableAnswer } from './upstream-failure';
 
 /** What an attempt needs from the request; count_tokens calls pass a reduced context. */
 export type AttemptContext = Pick<ProxyContext, 'stream' | 'startedAt'>;
 import { UpstreamClient, UpstreamResponse } from './upstream-client';
-import {
-  failureFromError,
-  failureFromStatus,
-  isAbort,
-  isRetryableStatus,
-  RetryableFailure,
-} from './upstream-failure';
 
 /** The upstream said no for a reason another provider would share (400, 413, 422…). */
 export interface UpstreamRejection {
@@ -49,13 +43,6 @@ export interface UpstreamStream {
 
 export type AttemptResult = RetryableFailure | UpstreamRejection | UpstreamJson | UpstreamStream;
 
-export class ClientAbortedError extends Error {
-  constructor() {
-    super('client disconnected');
-    this.name = 'ClientAbortedError';
-  }
-}
-
 /**
  * One try of a same-protocol request against one provider: the client's bytes go out unchanged
  * but for the auth header and, on a redirect, the model.
@@ -84,8 +71,7 @@ export async function attemptPassThrough(
       signal,
     });
   } catch (error: unknown) {
-    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
-    return failureFromError(error);
+    return attemptFailure(error, signal);
   }
   return readResponse(response, context, spec, signal);
 }
@@ -98,10 +84,8 @@ async function readResponse(
 ): Promise<AttemptResult> {
   const status = response.statusCode;
   const contentType = headerValue(response.headers['content-type']) ?? 'application/json';
-  if (isRetryableStatus(status)) {
-    await response.body.dump().catch(() => undefined);
-    return failureFromStatus(status, headerValue(response.headers['retry-after']));
-  }
+  const retryable = await retryableAnswer(response);
+  if (retryable) return retryable;
   try {
     if (status >= 400) {
       return {
@@ -121,8 +105,7 @@ async function readResponse(
     }
     return await readUntilFirstContent(response.body, context, spec.createTap());
   } catch (error: unknown) {
-    if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
-    return failureFromError(error);
+    return attemptFailure(error, signal);
   }
 }
 

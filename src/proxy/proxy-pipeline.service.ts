@@ -10,7 +10,7 @@ import { replaceModelInJson } from '../protocols/anthropic-messages/anthropic-me
 import { ConversionContext } from '../protocols/protocol-adapter';
 import { ProviderType } from '../providers/provider.entity';
 import { AppConfig } from '../config/app-config';
-import { attemptPassThrough, ClientAbortedError, UpstreamStream } from './passthrough-attempt';
+import { attemptPassThrough, UpstreamStream } from './passthrough-attempt';
 import { passThroughSpec, PassThroughSpec } from './passthrough-spec';
 import { ProviderRouter, RoutedCandidate } from './provider-router.service';
 import { emptyOutcome, ProxyContext, ProxyOutcome, usagePayload } from './proxy-context';
@@ -21,7 +21,7 @@ import { decodeClientRequest, relayConverted } from './conversion/converted-rela
 import { attemptConverted } from './converted-attempt';
 import { AnthropicTap } from './stream-tap';
 import { UpstreamClient } from './upstream-client';
-import { RetryableFailure } from './upstream-failure';
+import { ClientAbortedError, RetryableFailure } from './upstream-failure';
 
 /** Provider types that can serve any client protocol, directly or through the IR. */
 const ALL_PROVIDER_TYPES = Object.values(ProviderType);

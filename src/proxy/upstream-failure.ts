@@ -1,4 +1,5 @@
 import { errors } from 'undici';
+import { UpstreamResponse } from './upstream-client';
 
 /** Why an attempt failed in a way that lets the next provider try. */
 export type FailureClass =
@@ -56,5 +57,35 @@ export function isAbort(error: unknown): boolean {
     error instanceof errors.RequestAbortedError ||
     (error instanceof Error &&
       (error.name === 'AbortError' || error.name === 'RequestAbortedError'))
+  );
+}
+
+/** The client went away; the attempt stops and the request is recorded as aborted. */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super('client disconnected');
+    this.name = 'ClientAbortedError';
+  }
+}
+
+/** An exception of an attempt: the client's disconnect ends the request, anything else retries. */
+export function attemptFailure(error: unknown, signal: AbortSignal): RetryableFailure {
+  if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
+  return failureFromError(error);
+}
+
+/**
+ * The failure of an answer another provider may do better on (its body drained so the
+ * connection is reused), or null when the answer is for the client.
+ */
+export async function retryableAnswer(
+  response: UpstreamResponse,
+): Promise<RetryableFailure | null> {
+  if (!isRetryableStatus(response.statusCode)) return null;
+  await response.body.dump().catch(() => undefined);
+  const header = response.headers['retry-after'];
+  return failureFromStatus(
+    response.statusCode,
+    Array.isArray(header) ? (header[0] ?? null) : (header ?? null),
   );
 }

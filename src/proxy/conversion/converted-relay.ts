@@ -3,7 +3,7 @@ import { UsageStatus } from '../../billing/usage-record.entity';
 import { GatewayError, GatewayErrorCode } from '../../common/errors/gateway-error';
 import { IrRequest } from '../../protocols/ir/ir-request';
 import { ProtocolAdapter, ProtocolRequestError } from '../../protocols/protocol-adapter';
-import { ClientAbortedError } from '../passthrough-attempt';
+import { ClientAbortedError } from '../upstream-failure';
 import { ConvertedStream } from '../converted-attempt';
 import { ProxyContext, ProxyOutcome } from '../proxy-context';
 import { SSE_HEADERS, writeChunk } from '../response-writer';
