@@ -320,13 +320,23 @@ describe('Admin API', () => {
       expect((await api('GET', `/api/providers/${id}`)).status).toBe(404);
       // The name is free again once the provider is deleted.
       const again = await api('POST', '/api/providers', {
-        body: { name: `chat-relay-${RUN}`, type: 'openai-chat', baseUrl: 'http://relay', apiKey: 'k-1' },
+        body: {
+          name: `chat-relay-${RUN}`,
+          type: 'openai-chat',
+          baseUrl: 'http://relay',
+          apiKey: 'k-1',
+        },
       });
       expect(again.status).toBe(201);
     });
 
     it('should refuse a duplicate name with 409 and bad fields with 400', async () => {
-      const body = { name: `dup-${RUN}`, type: 'gemini', baseUrl: 'https://g.example', apiKey: 'g-key' };
+      const body = {
+        name: `dup-${RUN}`,
+        type: 'gemini',
+        baseUrl: 'https://g.example',
+        apiKey: 'g-key',
+      };
       expect((await api('POST', '/api/providers', { body })).status).toBe(201);
       expect((await api('POST', '/api/providers', { body })).status).toBe(409);
 
