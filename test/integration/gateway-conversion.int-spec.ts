@@ -231,4 +231,92 @@ describe('Gateway: every client protocol × every provider protocol, through the
       expect(route.upstream.requests[0]?.rawBody).toBe(raw);
     },
   );
+
+  describe('errors across protocols', () => {
+    afterEach(() => {
+      for (const route of routes.values()) route.upstream.reset();
+    });
+
+    it('should give an OpenAI client a typed rate-limit error, with retry-after, from an Anthropic 429', async () => {
+      const route = routes.get('anthropic') as Route;
+      route.upstream.always({ kind: 'status', status: 429, retryAfter: '7' });
+      const sdk = new OpenAI({ baseURL: `${ctx.baseUrl}/v1`, apiKey: route.key, maxRetries: 0 });
+      const error = await sdk.chat.completions
+        .create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'hi' }] })
+        .then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe(
+        '7',
+      );
+    });
+
+    it('should give an Anthropic client an overloaded error from a Gemini 503', async () => {
+      const route = routes.get('gemini') as Route;
+      route.upstream.always({ kind: 'status', status: 503 });
+      const sdk = new Anthropic({ baseURL: ctx.baseUrl, apiKey: route.key, maxRetries: 0 });
+      const error = await sdk.messages
+        .create({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        })
+        .then(
+          () => null,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(Anthropic.APIError);
+      expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(503);
+      expect((error as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+        type: 'error',
+        error: { type: 'overloaded_error' },
+      });
+    });
+
+    it('should return an upstream 400 to a Gemini client in the Google envelope, without failover', async () => {
+      const route = routes.get('anthropic') as Route;
+      route.upstream.always({
+        kind: 'status',
+        status: 400,
+        body: {
+          type: 'error',
+          error: { type: 'invalid_request_error', message: 'prompt is too long' },
+        },
+      });
+      const response = await fetch(
+        `${ctx.baseUrl}/v1beta/models/claude-sonnet-4-6:generateContent`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-goog-api-key': route.key },
+          body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+        },
+      );
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as {
+        error: { code: number; status: string; message: string };
+      };
+      expect(body.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+      expect(body.error.message).toContain('prompt is too long');
+      expect(route.upstream.requests).toHaveLength(1);
+    });
+  });
+
+  it('should add cache breakpoints for an Anthropic provider when the client protocol has none', async () => {
+    const route = routes.get('anthropic') as Route;
+    route.upstream.reset();
+    const sdk = new OpenAI({ baseURL: `${ctx.baseUrl}/v1`, apiKey: route.key, maxRetries: 0 });
+    await sdk.responses.create({
+      model: 'claude-sonnet-4-6',
+      instructions: 'You are terse.',
+      input: [
+        { role: 'user', content: 'first question' },
+        { role: 'assistant', content: 'first answer' },
+        { role: 'user', content: 'second question' },
+      ],
+    });
+    const sent = JSON.stringify(route.upstream.requests[0]?.body);
+    expect(sent).toContain('"cache_control":{"type":"ephemeral"}');
+  });
 });
