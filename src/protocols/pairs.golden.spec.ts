@@ -48,7 +48,10 @@ const UPSTREAM_ERRORS: Record<WireProtocol, { rateLimit: unknown; overloaded: [n
           message: 'Number of request tokens has exceeded your per-minute rate limit.',
         },
       },
-      overloaded: [529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }],
+      overloaded: [
+        529,
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      ],
     },
     'openai-chat': {
       rateLimit: {
@@ -113,6 +116,35 @@ const UPSTREAM_ERRORS: Record<WireProtocol, { rateLimit: unknown; overloaded: [n
     },
   };
 
+/** The fields of a client error body that carry its class, per client protocol. */
+function errorClass(client: WireProtocol, body: unknown): Record<string, unknown> {
+  const error = (body as { error: Record<string, unknown> }).error;
+  switch (client) {
+    case 'anthropic':
+      return { type: error.type };
+    case 'openai-chat':
+    case 'openai-responses':
+      return { type: error.type, code: error.code };
+    case 'gemini':
+      return { code: error.code, status: error.status };
+  }
+}
+
+const RATE_LIMIT_CLASS: Record<WireProtocol, Record<string, unknown>> = {
+  anthropic: { type: 'rate_limit_error' },
+  'openai-chat': { type: 'requests', code: 'rate_limit_exceeded' },
+  'openai-responses': { type: 'requests', code: 'rate_limit_exceeded' },
+  gemini: { code: 429, status: 'RESOURCE_EXHAUSTED' },
+};
+
+/** Chat has no overload code of its own (OpenAI sends `server_error`): the 5xx status says it. */
+const OVERLOADED_CLASS: Record<WireProtocol, Record<string, unknown>> = {
+  anthropic: { type: 'overloaded_error' },
+  'openai-chat': { type: 'server_error', code: null },
+  'openai-responses': { type: 'server_error', code: 'server_is_overloaded' },
+  gemini: { code: 503, status: 'UNAVAILABLE' },
+};
+
 interface PairContext extends ConversionContext {
   droppedItems: string[];
 }
@@ -141,7 +173,9 @@ function inputJson(protocol: WireProtocol, file: string): unknown {
 /** The client's request in IR; Gemini's model and stream flag come from its path (`meta.json`). */
 function clientIr(client: WireProtocol): IrRequest {
   const hints =
-    client === 'gemini' ? (inputJson('gemini', 'meta.json') as { model: string; stream: boolean }) : {};
+    client === 'gemini'
+      ? (inputJson('gemini', 'meta.json') as { model: string; stream: boolean })
+      : {};
   return ADAPTERS[client].decodeRequest(inputJson(client, 'request.json'), hints);
 }
 
@@ -274,18 +308,25 @@ describe.each(PAIRS)('client %s → provider %s', (client, provider) => {
     expectGoldenJson(pair, 'client-error.json', golden);
 
     expect(rateLimit).toMatchObject({ status: 429, errorType: 'rate_limit_error' });
-    expect(JSON.stringify(golden.rateLimit.body)).toMatch(
-      /rate_limit_error|rate_limit_exceeded|RESOURCE_EXHAUSTED/,
-    );
+    expect(errorClass(client, golden.rateLimit.body)).toEqual(RATE_LIMIT_CLASS[client]);
+    expect(overloaded.status).toBe(overloadStatus);
+  });
+
+  // A generic `server_error` 503 from OpenAI must stay an overload, not become a plain API error.
+  it('should keep the overload class of a 529/503', () => {
+    const [overloadStatus, overloadBody] = UPSTREAM_ERRORS[provider].overloaded;
+    const overloaded = P.decodeError(overloadStatus, overloadBody);
     expect(overloaded).toMatchObject({ status: overloadStatus, errorType: 'overloaded_error' });
-    expect(JSON.stringify(golden.overloaded.body)).toMatch(
-      /overloaded_error|server_is_overloaded|UNAVAILABLE/,
-    );
+    const body = C.encodeError(overloaded.status, overloaded.errorType, overloaded.message);
+    expect(errorClass(client, body)).toEqual(OVERLOADED_CLASS[client]);
   });
 });
 
 describe('pair invariants the goldens are meant to hold', () => {
-  function upstream(client: WireProtocol, provider: WireProtocol): {
+  function upstream(
+    client: WireProtocol,
+    provider: WireProtocol,
+  ): {
     body: Record<string, unknown>;
     context: PairContext;
   } {
@@ -356,7 +397,10 @@ describe('pair invariants the goldens are meant to hold', () => {
   });
 
   it.each(PROTOCOLS)('%s → openai-chat client stream ends with [DONE]', (provider) => {
-    const sse = readFileSync(goldenPath(pairName('openai-chat', provider), 'client-stream.sse'), 'utf8');
+    const sse = readFileSync(
+      goldenPath(pairName('openai-chat', provider), 'client-stream.sse'),
+      'utf8',
+    );
     expect(sse.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(sse.match(/\[DONE\]/g)).toHaveLength(1);
   });
@@ -393,20 +437,28 @@ describe('pair invariants the goldens are meant to hold', () => {
   );
 
   it.each(PROTOCOLS)('%s → anthropic client stream ends with message_stop', (provider) => {
-    const sse = readFileSync(goldenPath(pairName('anthropic', provider), 'client-stream.sse'), 'utf8');
+    const sse = readFileSync(
+      goldenPath(pairName('anthropic', provider), 'client-stream.sse'),
+      'utf8',
+    );
     expect(jsonFrames(sse).at(-1)).toEqual({ type: 'message_stop' });
   });
 
-  it.each(PAIRS)('%s client ← %s: the tool call keeps an id and its arguments', (client, provider) => {
-    const body = JSON.stringify(
-      JSON.parse(readFileSync(goldenPath(pairName(client, provider), 'client-response.json'), 'utf8')),
-    );
-    expect(body).toContain('README');
-    // Arguments: an object for Anthropic/Gemini, a JSON string for OpenAI.
-    expect(body).toMatch(/cat README\.md|\\"cat\\",\\"README\.md\\"|"cat","README\.md"/);
-    if (client !== 'gemini') {
-      // Gemini answers carry no id the client needs; the others must name the call.
-      expect(body).toMatch(/"(id|call_id)":"(toolu_|call_)[A-Za-z0-9_]+"/);
-    }
-  });
+  it.each(PAIRS)(
+    '%s client ← %s: the tool call keeps an id and its arguments',
+    (client, provider) => {
+      const body = JSON.stringify(
+        JSON.parse(
+          readFileSync(goldenPath(pairName(client, provider), 'client-response.json'), 'utf8'),
+        ),
+      );
+      expect(body).toContain('README');
+      // Arguments: an object for Anthropic/Gemini, a JSON string for OpenAI.
+      expect(body).toMatch(/cat README\.md|\\"cat\\",\\"README\.md\\"|"cat","README\.md"/);
+      if (client !== 'gemini') {
+        // Gemini answers carry no id the client needs; the others must name the call.
+        expect(body).toMatch(/"(id|call_id)":"(toolu_|call_)[A-Za-z0-9_]+"/);
+      }
+    },
+  );
 });

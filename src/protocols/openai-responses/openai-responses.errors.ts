@@ -39,10 +39,12 @@ export function decodeOpenAiError(status: number, body: unknown): DecodedError {
   if (message === null && typeof body === 'string' && body.trim() !== '') {
     message = body.trim().slice(0, 500);
   }
+  // A generic code (`server_error`, which OpenAI also sends as the type of a 503) says less than
+  // the status does: only a specific code overrides the status's class.
+  const byCode = code !== null ? ERROR_TYPE_BY_CODE[code] : undefined;
   return {
     status,
-    errorType:
-      (code !== null ? ERROR_TYPE_BY_CODE[code] : undefined) ?? irErrorTypeForStatus(status),
+    errorType: byCode === undefined || byCode === 'api_error' ? irErrorTypeForStatus(status) : byCode,
     message: message ?? `Upstream returned HTTP ${status}`,
   };
 }
