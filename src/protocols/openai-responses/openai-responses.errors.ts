@@ -44,7 +44,8 @@ export function decodeOpenAiError(status: number, body: unknown): DecodedError {
   const byCode = code !== null ? ERROR_TYPE_BY_CODE[code] : undefined;
   return {
     status,
-    errorType: byCode === undefined || byCode === 'api_error' ? irErrorTypeForStatus(status) : byCode,
+    errorType:
+      byCode === undefined || byCode === 'api_error' ? irErrorTypeForStatus(status) : byCode,
     message: message ?? `Upstream returned HTTP ${status}`,
   };
 }
