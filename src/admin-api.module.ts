@@ -3,10 +3,17 @@ import { PassportModule } from '@nestjs/passport';
 import { AdminAuthService } from './auth/admin-auth.service';
 import { AdminAuthGuard, AdminRolesGuard } from './auth/admin-auth.guard';
 import { AdminStrategy } from './auth/admin.strategy';
+import { PricesAdminController } from './billing/prices.admin.controller';
 import { UsageAdminController } from './billing/usage.admin.controller';
 import { DomainModule } from './domain.module';
 import { ApiKeysAdminController } from './keys/api-keys.admin.controller';
 import { ProvidersAdminController } from './providers/providers.admin.controller';
+import { MeController } from './reports/me.controller';
+import { MeService } from './reports/me.service';
+import { ReportRangeService } from './reports/report-range.service';
+import { ReportsController } from './reports/reports.controller';
+import { ReportsRepository } from './reports/reports.repository';
+import { ReportsService } from './reports/reports.service';
 import { UsersAdminController } from './users/users.admin.controller';
 
 /** The admin role: `/api/**` management routes (Swagger is mounted in main). */
@@ -17,7 +24,19 @@ import { UsersAdminController } from './users/users.admin.controller';
     ApiKeysAdminController,
     ProvidersAdminController,
     UsageAdminController,
+    PricesAdminController,
+    ReportsController,
+    MeController,
   ],
-  providers: [AdminAuthService, AdminStrategy, AdminAuthGuard, AdminRolesGuard],
+  providers: [
+    AdminAuthService,
+    AdminStrategy,
+    AdminAuthGuard,
+    AdminRolesGuard,
+    ReportRangeService,
+    ReportsRepository,
+    ReportsService,
+    MeService,
+  ],
 })
 export class AdminApiModule {}

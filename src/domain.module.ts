@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditService } from './audit/audit.service';
+import { ModelPricesRepository } from './billing/model-prices.repository';
+import { PriceCatalog } from './billing/price-catalog.service';
+import { PriceSeeder } from './billing/price-seeder.service';
+import { PricesService } from './billing/prices.service';
 import { UsageRecordsRepository } from './billing/usage-records.repository';
 import { ENTITIES } from './database/entities';
 import { ProviderHealthService } from './health/provider-health.service';
@@ -21,6 +25,10 @@ const PROVIDERS = [
   ProvidersService,
   UsageRecordsRepository,
   ProviderHealthService,
+  ModelPricesRepository,
+  PriceCatalog,
+  PriceSeeder,
+  PricesService,
 ];
 
 /** Entities, repositories and services shared by every role. */

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { UsageRecorder } from './billing/usage-recorder.service';
 import { DomainModule } from './domain.module';
+import { LimitsModule } from './limits/limits.module';
+import { RequestLimits } from './proxy/request-limits';
 import { GatewayAuthGuard } from './gateway/auth/gateway-auth.guard';
 import { GatewayKeyService } from './gateway/auth/gateway-key.service';
 import { GatewayStrategy } from './gateway/auth/gateway.strategy';
@@ -15,7 +17,7 @@ import { UpstreamClient } from './proxy/upstream-client';
 
 /** The gateway role: the proxy routes the CLIs call, and everything on their hot path. */
 @Module({
-  imports: [PassportModule, DomainModule],
+  imports: [PassportModule, DomainModule, LimitsModule],
   controllers: [AnthropicMessagesController, OpenAiGeminiController],
   providers: [
     GatewayKeyService,
@@ -27,6 +29,7 @@ import { UpstreamClient } from './proxy/upstream-client';
     UsageRecorder,
     ModelsService,
     ProxyPipeline,
+    RequestLimits,
   ],
 })
 export class GatewayModule {}

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsEnum,
   IsIn,
   IsInt,
@@ -45,6 +46,22 @@ class RolesConstraint implements ValidatorConstraintInterface {
   }
   defaultMessage(): string {
     return `CCH_ROLES must be a comma-separated list of ${ROLE_NAMES.join(', ')}`;
+  }
+}
+
+@ValidatorConstraint({ name: 'timeZone' })
+class TimeZoneConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string' || value.length === 0) return false;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  defaultMessage(): string {
+    return 'LIMITS_TIME_ZONE must be an IANA time zone such as UTC or Europe/Berlin';
   }
 }
 
@@ -138,6 +155,29 @@ export class EnvSchema {
   @IsInt()
   @Min(100)
   BREAKER_OPEN_MS = 30_000;
+
+  /** IANA time zone of the daily, weekly (Monday) and monthly budget windows. */
+  @Validate(TimeZoneConstraint)
+  LIMITS_TIME_ZONE = 'UTC';
+
+  /** With Redis unreachable, admit requests without limits (true) or refuse them with 503. */
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean()
+  LIMITS_FAIL_OPEN = true;
+
+  /** Safety TTL of a concurrency slot and its budget reservation; longer than any request. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(60_000)
+  LIMITS_RESERVATION_TTL_MS = 1_800_000;
+
+  /** Output tokens reserved for a request that does not say `max_tokens` (worst-case budgets). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LIMITS_DEFAULT_MAX_OUTPUT_TOKENS = 32_000;
 
   /** Where usage records wait when both Redis and Postgres are unreachable. */
   @IsString()

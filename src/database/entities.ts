@@ -1,4 +1,5 @@
 import { AuditLogEntity } from '../audit/audit-log.entity';
+import { ModelPriceEntity } from '../billing/model-price.entity';
 import { UsageRecordEntity } from '../billing/usage-record.entity';
 import { ApiKeyEntity } from '../keys/api-key.entity';
 import { ProviderEntity } from '../providers/provider.entity';
@@ -10,4 +11,5 @@ export const ENTITIES = [
   ProviderEntity,
   UsageRecordEntity,
   AuditLogEntity,
+  ModelPriceEntity,
 ];

@@ -74,6 +74,7 @@ export class AnthropicMessagesController {
         sessionId,
         model: inspection.model,
         stream: inspection.stream,
+        maxOutputTokens: inspection.maxTokens,
         rawBody: request.body as Buffer,
         query: forwardQuery(request.url),
         forwardHeaders: anthropicForwardHeaders(request.headers),

@@ -116,6 +116,7 @@ export class OpenAiGeminiController {
       sessionId: sessionId ? sessionId.slice(0, MAX_SESSION_ID_LENGTH) : null,
       model: '',
       stream: false,
+      maxOutputTokens: null,
       rawBody: request.body as Buffer,
       query: forwardQuery(request.url),
       forwardHeaders: {},
@@ -127,6 +128,7 @@ export class OpenAiGeminiController {
     context.ir = decodeClientRequest(adapterFor(protocol), context);
     context.model = context.ir.model;
     context.stream = context.ir.stream;
+    context.maxOutputTokens = context.ir.maxOutputTokens ?? null;
     reply.hijack();
     await this.pipeline.handle(context, reply.raw);
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { AppConfig } from '../config/app-config';
+import { LimitsService } from '../limits/limits.service';
 import { ProviderType } from '../providers/provider.entity';
 import { orderCandidates, RoutableProvider } from '../routing/candidate-selector';
 import { CircuitBreaker } from '../routing/circuit-breaker';
@@ -38,6 +39,7 @@ export class ProviderRouter {
     private readonly directory: ProviderDirectory,
     config: AppConfig,
     @Inject(REDIS_CLIENT) redis: Redis,
+    private readonly limits: LimitsService,
   ) {
     this.breaker = new CircuitBreaker(redis, {
       windowMs: config.env.BREAKER_WINDOW_MS,
@@ -55,12 +57,23 @@ export class ProviderRouter {
   async candidates(query: RouteQuery): Promise<RoutedCandidate[]> {
     const providers = await this.directory.enabled();
     const byId = new Map(providers.map((live) => [live.entity.id, live]));
-    const [states, stickyProviderId] = await Promise.all([
+    const budgeted = providers.filter(({ entity }) => Object.keys(entity.limits).length > 0);
+    const [states, stickyProviderId, exhausted] = await Promise.all([
       this.breaker.states([...byId.keys()]),
       query.sessionId ? this.stickiness.get(query.userId, query.sessionId) : Promise.resolve(null),
+      // Only providers with limits cost a Redis read; the rest can never be exhausted.
+      budgeted.length > 0
+        ? this.limits.exhaustedProviders(
+            budgeted.map(({ entity }) => ({ id: entity.id, limits: entity.limits })),
+          )
+        : Promise.resolve(new Set<string>()),
     ]);
-    // Open breakers are out; half-open ones stay in and compete for the single probe permit.
-    const excluded = new Set([...states].filter(([, state]) => state === 'open').map(([id]) => id));
+    // Open breakers and spent provider budgets are out; half-open providers stay in and compete
+    // for the single probe permit.
+    const excluded = new Set([
+      ...[...states].filter(([, state]) => state === 'open').map(([id]) => id),
+      ...exhausted,
+    ]);
     const ordered = orderCandidates(
       providers.map((live) => routable(live)),
       {

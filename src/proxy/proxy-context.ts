@@ -21,6 +21,8 @@ export interface ProxyContext {
   sessionId: string | null;
   model: string;
   stream: boolean;
+  /** The request's output cap (`max_tokens` and its equivalents), when it names one. */
+  maxOutputTokens: number | null;
   /** The request body exactly as received. */
   rawBody: Buffer;
   /** Query string to forward (without a leading `?`, and without any `key` parameter). */

@@ -23,6 +23,7 @@ export class ProxyErrorFilter implements ExceptionFilter {
     const error = toGatewayError(exception, String(request.id), this.logger);
     const protocol = clientProtocolOf(request.url, request.headers);
     const headers: Record<string, string> = {
+      ...error.headers,
       'content-type': 'application/json',
       'x-cch-request-id': String(request.id),
     };

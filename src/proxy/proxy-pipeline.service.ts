@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ServerResponse } from 'node:http';
-import { InterimPriceTable } from '../billing/interim-prices';
+import { PriceCatalog } from '../billing/price-catalog.service';
+import { RequestLimits } from './request-limits';
 import { UsageStatus } from '../billing/usage-record.entity';
 import { UsageRecorder } from '../billing/usage-recorder.service';
 import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
@@ -35,13 +36,14 @@ const ALL_PROVIDER_TYPES = Object.values(ProviderType);
 @Injectable()
 export class ProxyPipeline {
   private readonly logger = new Logger(ProxyPipeline.name);
-  private readonly prices = InterimPriceTable.fromFile();
 
   constructor(
     private readonly router: ProviderRouter,
     private readonly upstream: UpstreamClient,
     private readonly recorder: UsageRecorder,
     private readonly config: AppConfig,
+    private readonly prices: PriceCatalog,
+    private readonly requestLimits: RequestLimits,
   ) {}
 
   async handle(context: ProxyContext, response: ServerResponse): Promise<void> {
@@ -51,6 +53,7 @@ export class ProxyPipeline {
         `Your key may not use the model "${context.model}".`,
       );
     }
+    const reservation = await this.requestLimits.admit(context);
     const abort = new AbortController();
     response.on('close', () => {
       if (!response.writableFinished) abort.abort();
@@ -63,10 +66,18 @@ export class ProxyPipeline {
       outcome.status = UsageStatus.Aborted;
       outcome.errorClass = 'client_aborted';
     } finally {
-      outcome.costUsd = outcome.upstreamModel
-        ? this.prices.cost(outcome.upstreamModel, outcome.usage, outcome.costMultiplier)
+      // Priced at the time the request started, with the price version frozen on the record.
+      const priced = outcome.upstreamModel
+        ? this.prices.cost(
+            outcome.upstreamModel,
+            outcome.usage,
+            outcome.costMultiplier,
+            new Date(context.startedAtIso),
+          )
         : null;
-      outcome.priceVersion = outcome.costUsd === null ? null : this.prices.version;
+      outcome.costUsd = priced?.costUsd ?? null;
+      outcome.priceVersion = priced?.priceVersion ?? null;
+      await this.requestLimits.settle(reservation, outcome.costUsd, outcome.providerId);
       await this.recorder.record(usagePayload(context, outcome)).catch((error: unknown) => {
         this.logger.error(`usage record ${context.requestId} lost: ${String(error)}`);
       });

@@ -34,15 +34,18 @@ const STATUS: Record<GatewayErrorCode, number> = {
 export class GatewayError extends Error {
   readonly status: number;
   readonly retryAfterSeconds: number | undefined;
+  /** Extra response headers, e.g. `x-ratelimit-*` on a limit refusal. */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: GatewayErrorCode,
     message: string,
-    options: { status?: number; retryAfterSeconds?: number } = {},
+    options: { status?: number; retryAfterSeconds?: number; headers?: Record<string, string> } = {},
   ) {
     super(message);
     this.name = 'GatewayError';
     this.status = options.status ?? STATUS[code];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers ?? {};
   }
 }

@@ -1,0 +1,106 @@
+import type { Limits } from '../common/limits/limits';
+import {
+  BUDGET_WINDOWS,
+  BudgetWindow,
+  LimitScope,
+  RateLimitHeaders,
+  WINDOW_LIMIT_FIELD,
+} from './limits.types';
+import { microsToUsd, usdToMicros } from './usd-micros';
+
+/** What the admission script saw of one scope, with this request counted in. */
+export interface ScopeSnapshot {
+  scope: LimitScope;
+  rpmCount: number;
+  /** Admission time (ms) of the oldest request in the 60 s window; -1 if none. */
+  rpmOldest: number;
+  inflight: number;
+  reserved: bigint;
+  spent: Record<BudgetWindow, bigint>;
+  /** When each budget window resets (ms); null when it does not (total) or nothing is spent. */
+  resetsAt: Record<BudgetWindow, number | null>;
+}
+
+/** A limit in micro-dollars (rounded down), or null when the scope has none for the window. */
+export function windowLimitMicros(limits: Limits, window: BudgetWindow): bigint | null {
+  const value = limits[WINDOW_LIMIT_FIELD[window]];
+  return typeof value === 'string' ? usdToMicros(value, 'down') : null;
+}
+
+/** Whole seconds, at least 1, in the `12s` form OpenAI uses for its reset headers. */
+export function secondsUntil(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/**
+ * Rate-limit headers for the client, from its own scopes only (user and key; a provider's limits
+ * are the operator's business). Where both scopes cap the same thing, the tighter one is shown:
+ *   x-ratelimit-limit-requests / -remaining-requests / -reset-requests (time until the oldest
+ *     counted request leaves the 60 s window, i.e. until one more request is available)
+ *   x-ratelimit-limit-usd-<window> / -remaining-usd-<window> (spent and reserved deducted) and,
+ *     for calendar windows, -reset-usd-<window>
+ */
+export function admittedHeaders(snapshots: readonly ScopeSnapshot[], now: number) {
+  const headers: RateLimitHeaders = {};
+  const own = snapshots.filter((snapshot) => snapshot.scope.kind !== 'provider');
+
+  let tightestRequests: { limit: number; remaining: number; resetMs: number } | null = null;
+  for (const snapshot of own) {
+    const rpm = snapshot.scope.limits.rpm;
+    if (typeof rpm !== 'number') continue;
+    const remaining = Math.max(0, rpm - snapshot.rpmCount);
+    if (tightestRequests === null || remaining < tightestRequests.remaining) {
+      const resetMs = snapshot.rpmOldest >= 0 ? snapshot.rpmOldest + 60_000 - now : 0;
+      tightestRequests = { limit: rpm, remaining, resetMs };
+    }
+  }
+  if (tightestRequests) {
+    headers['x-ratelimit-limit-requests'] = String(tightestRequests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(tightestRequests.remaining);
+    headers['x-ratelimit-reset-requests'] = `${secondsUntil(tightestRequests.resetMs)}s`;
+  }
+
+  for (const window of BUDGET_WINDOWS) {
+    let tightest: { limit: bigint; remaining: bigint; resetsAt: number | null } | null = null;
+    for (const snapshot of own) {
+      const limit = windowLimitMicros(snapshot.scope.limits, window);
+      if (limit === null) continue;
+      const used = snapshot.spent[window] + snapshot.reserved;
+      const remaining = limit > used ? limit - used : 0n;
+      if (tightest === null || remaining < tightest.remaining) {
+        tightest = { limit, remaining, resetsAt: snapshot.resetsAt[window] };
+      }
+    }
+    if (tightest) {
+      headers[`x-ratelimit-limit-usd-${window}`] = microsToUsd(tightest.limit);
+      headers[`x-ratelimit-remaining-usd-${window}`] = microsToUsd(tightest.remaining);
+      if (tightest.resetsAt !== null && window !== '5h') {
+        headers[`x-ratelimit-reset-usd-${window}`] = `${secondsUntil(tightest.resetsAt - now)}s`;
+      }
+    }
+  }
+  return headers;
+}
+
+/** Headers for a refusal: the limit that refused, nothing left of it, and `retry-after`. */
+export function refusedHeaders(
+  scope: LimitScope,
+  kind: 'rate' | 'concurrency' | 'budget',
+  window: BudgetWindow | undefined,
+  retryAfterSeconds: number | null,
+): RateLimitHeaders {
+  const headers: RateLimitHeaders = {};
+  if (retryAfterSeconds !== null) headers['retry-after'] = String(retryAfterSeconds);
+  if (scope.kind === 'provider') return headers;
+  if (kind === 'rate' && typeof scope.limits.rpm === 'number') {
+    headers['x-ratelimit-limit-requests'] = String(scope.limits.rpm);
+    headers['x-ratelimit-remaining-requests'] = '0';
+    if (retryAfterSeconds !== null) {
+      headers['x-ratelimit-reset-requests'] = `${retryAfterSeconds}s`;
+    }
+  } else if (kind === 'budget' && window) {
+    const limit = windowLimitMicros(scope.limits, window);
+    if (limit !== null) headers[`x-ratelimit-limit-usd-${window}`] = microsToUsd(limit);
+  }
+  return headers;
+}

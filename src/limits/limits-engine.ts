@@ -1,0 +1,458 @@
+import type Redis from 'ioredis';
+import type { Limits } from '../common/limits/limits';
+import { admittedHeaders, refusedHeaders, ScopeSnapshot, windowLimitMicros } from './limit-headers';
+import { CalendarWindows, CalendarWindowSet, HOUR_MS, RollingWindow } from './limit-windows';
+import { admitScript, LIMIT_ARGS_PER_SCOPE, seedScript, settleScript } from './limits.scripts';
+import {
+  AdmitRequest,
+  AdmitResult,
+  BaselineWindows,
+  BUDGET_WINDOWS,
+  BudgetWindow,
+  LimitsBaseline,
+  LimitsBaselineSource,
+  LimitScope,
+  LimitScopeRef,
+  LimitsOperation,
+  LimitsReservation,
+  LimitsUsage,
+  SettleOptions,
+} from './limits.types';
+import { replyMicros, usdToMicros } from './usd-micros';
+import { LimitsKeys } from './limits-keys';
+import { readProviderSpend, readScopeUsage } from './limits-reads';
+
+export interface LimitsEngineOptions {
+  /** Default `cch:lim:`. */
+  keyPrefix?: string;
+  /** IANA zone of the daily, weekly (from Monday) and monthly windows. Default `UTC`. */
+  timeZone?: string;
+  /** Admit when Redis (or the ledger, on a scope's first touch) fails. Default true. */
+  failOpen?: boolean;
+  /**
+   * Safety TTL of a concurrency slot and its reservation: a gateway that dies mid-request leaks
+   * them for at most this long. Must exceed the longest request. Default 30 min.
+   */
+  reservationTtlMs?: number;
+  /** Default 5 h, in buckets of `rollingBucketMs` (default 5 min). */
+  rollingWindowMs?: number;
+  rollingBucketMs?: number;
+  /** How long an untouched scope's counters and baseline marker live. Default 35 days. */
+  baselineTtlMs?: number;
+  /** Where a scope's spend comes from when Redis has no counters for it. Default: zero. */
+  baselineSource?: LimitsBaselineSource;
+  /** Redis and ledger failures, which are otherwise swallowed. */
+  onError?: (error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) => void;
+}
+
+type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | 'onError'>>;
+
+const RPM_WINDOW_MS = 60_000;
+/** Calendar counters outlive their window by this much (clock skew between replicas). */
+const CALENDAR_GRACE_MS = HOUR_MS;
+const SNAPSHOT_FIELDS = 10;
+
+const ZERO_BASELINE = (): LimitsBaseline => ({
+  rollingBuckets: new Map(),
+  daily: 0n,
+  weekly: 0n,
+  monthly: 0n,
+  total: 0n,
+});
+
+/**
+ * Rate, concurrency and budget limits of users, keys and providers, kept in Redis and shared by
+ * every gateway replica. See `src/limits/README.md`; in short:
+ *
+ * - `admit` is one Lua call: it checks every given scope (rpm over a sliding 60 s window, slots
+ *   in flight, spent + reserved + this reservation against each budget window) and, only if all
+ *   pass, records the request and reserves its worst-case cost in every scope.
+ * - `settle` (once per request id) frees the slot and the reservation and adds the actual cost to
+ *   the windows that contain the admission instant (the ledger's `created_at`).
+ * - Counters are rebuilt from the ledger when a scope's baseline marker is missing (first touch,
+ *   or a Redis that lost its data), through `baselineSource`.
+ *
+ * Time comes from the injected clock; Redis TTLs only clean up. A single Redis (not Cluster) is
+ * assumed: one admission touches keys of several scopes. Redis must not evict keys
+ * (`maxmemory-policy noeviction`, as BullMQ requires anyway).
+ */
+export class LimitsEngine {
+  private readonly options: ResolvedOptions;
+  private readonly calendar: CalendarWindows;
+  private readonly rolling: RollingWindow;
+  private readonly keys: LimitsKeys;
+  private readonly baselineSource: LimitsBaselineSource | null;
+  private readonly onError: LimitsEngineOptions['onError'];
+  /** Baselines being loaded by this instance, by scope key: one ledger query per scope. */
+  private readonly seeding = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly redis: Redis,
+    options: LimitsEngineOptions = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.options = {
+      keyPrefix: options.keyPrefix ?? 'cch:lim:',
+      timeZone: options.timeZone ?? 'UTC',
+      failOpen: options.failOpen ?? true,
+      reservationTtlMs: options.reservationTtlMs ?? 30 * 60_000,
+      rollingWindowMs: options.rollingWindowMs ?? 5 * HOUR_MS,
+      rollingBucketMs: options.rollingBucketMs ?? 5 * 60_000,
+      baselineTtlMs: options.baselineTtlMs ?? 35 * 24 * HOUR_MS,
+    };
+    if (!(this.options.reservationTtlMs >= 1_000) || !(this.options.baselineTtlMs >= HOUR_MS)) {
+      throw new Error('LimitsEngine: reservationTtlMs must be ≥ 1 s and baselineTtlMs ≥ 1 h');
+    }
+    this.calendar = new CalendarWindows(this.options.timeZone);
+    this.rolling = new RollingWindow(this.options.rollingWindowMs, this.options.rollingBucketMs);
+    this.keys = new LimitsKeys(this.options.keyPrefix, this.options.timeZone);
+    this.baselineSource = options.baselineSource ?? null;
+    this.onError = options.onError;
+  }
+
+  get timeZone(): string {
+    return this.options.timeZone;
+  }
+
+  /** Checks and, if every scope admits, charges the request: one round trip once warmed up. */
+  async admit(input: AdmitRequest): Promise<AdmitResult> {
+    const now = input.now ?? this.now();
+    // A scope given twice would be reserved twice but released once.
+    const seen = new Set<string>();
+    const scopes = input.scopes.filter((scope) => {
+      const id = `${scope.kind}:${scope.id}`;
+      return seen.has(id) ? false : (seen.add(id), true);
+    });
+    const request: AdmitRequest = { ...input, scopes };
+    try {
+      const reserve = usdToMicros(request.reserveUsd, 'up');
+      const args = this.admitArgs(request, now, reserve);
+      let reply = await this.runAdmit(request.scopes, now, args, true);
+      if (reply[0] === 'baseline') {
+        const missing = reply.slice(1).map((index) => request.scopes[Number(index) - 1]);
+        const seeded = await this.ensureBaselines(missing, now);
+        if (!seeded && !this.options.failOpen) return this.unavailable();
+        // Scopes whose baseline could not be loaded are checked against live counters only.
+        reply = await this.runAdmit(request.scopes, now, args, false);
+      }
+      return this.admitResult(request, now, reserve, reply);
+    } catch (error) {
+      this.reportError(error, 'admit', null);
+      if (!this.options.failOpen) return this.unavailable();
+      const reservation: LimitsReservation = {
+        requestId: request.requestId,
+        admittedAt: now,
+        scopes: request.scopes.map(({ kind, id }) => ({ kind, id })),
+        reservedMicros: '0',
+        degraded: true,
+      };
+      return { ok: true, reservation, headers: {} };
+    }
+  }
+
+  /**
+   * Frees the request's slots and reservation and charges `actualUsd` to every scope (the
+   * provider replaced per `options`). Idempotent: returns false if the request was settled
+   * already (or Redis failed, which is reported); never throws.
+   */
+  async settle(
+    reservation: LimitsReservation,
+    actualUsd: string,
+    options: SettleOptions = {},
+  ): Promise<boolean> {
+    try {
+      const actual = usdToMicros(actualUsd, 'half-up');
+      let charged = reservation.scopes;
+      if (options.providerId !== undefined) {
+        charged = charged.filter((scope) => scope.kind !== 'provider');
+        if (options.providerId !== null) charged.push({ kind: 'provider', id: options.providerId });
+      }
+      const now = this.now();
+      const at = reservation.admittedAt;
+      const windows = this.calendar.at(at);
+      const bucket = this.rolling.bucketOf(at);
+      const keys = [this.keys.done(reservation.requestId)];
+      for (const scope of reservation.scopes) {
+        keys.push(this.keys.key(scope, 'inflight'), this.keys.key(scope, 'resv'));
+      }
+      for (const scope of charged) {
+        keys.push(...this.keys.spend(scope, windows));
+      }
+      const reply = await settleScript.run(this.redis, keys, [
+        reservation.requestId,
+        actual.toString(),
+        bucket,
+        this.rolling.oldestBucket(now),
+        Math.max(1_000, this.rolling.expiryOf(bucket) - now + this.rolling.bucketMs),
+        ...this.calendarTtls(windows, now),
+        this.options.baselineTtlMs,
+        Math.max(HOUR_MS, 2 * this.options.reservationTtlMs),
+        reservation.scopes.length,
+        charged.length,
+        this.rolling.buckets,
+      ]);
+      return reply === 1;
+    } catch (error) {
+      this.reportError(error, 'settle', null);
+      return false;
+    }
+  }
+
+  /** Settle with nothing (or what a failed request cost anyway) charged. */
+  release(reservation: LimitsReservation, partialUsd = '0'): Promise<boolean> {
+    return this.settle(reservation, partialUsd);
+  }
+
+  /**
+   * Providers whose spend has reached one of their budgets (reservations not counted: they may
+   * still come back), to leave out of routing until the window resets. One pipelined read, plus
+   * a ledger rebuild for providers Redis knows nothing about. Fails open (empty set).
+   */
+  async exhaustedProviders(
+    providers: readonly { id: string; limits: Limits }[],
+    now: number = this.now(),
+  ): Promise<Set<string>> {
+    const exhausted = new Set<string>();
+    const budgeted = providers
+      .map((provider): LimitScope => ({ kind: 'provider', ...provider }))
+      .filter((scope) => BUDGET_WINDOWS.some((w) => windowLimitMicros(scope.limits, w) !== null));
+    if (budgeted.length === 0) return exhausted;
+    try {
+      let spends = await readProviderSpend(
+        this.redis,
+        budgeted,
+        (scope) => this.keys.read(scope, this.calendar.at(now)),
+        this.rolling.oldestBucket(now),
+      );
+      const missing = budgeted.filter((_, index) => !spends[index].marked);
+      if (missing.length > 0 && (await this.ensureBaselines(missing, now))) {
+        spends = await readProviderSpend(
+          this.redis,
+          budgeted,
+          (scope) => this.keys.read(scope, this.calendar.at(now)),
+          this.rolling.oldestBucket(now),
+        );
+      }
+      budgeted.forEach((scope, index) => {
+        const spent = spends[index].spent;
+        const over = BUDGET_WINDOWS.some((window) => {
+          const limit = windowLimitMicros(scope.limits, window);
+          return limit !== null && spent[window] >= limit;
+        });
+        if (over) exhausted.add(scope.id);
+      });
+    } catch (error) {
+      this.reportError(error, 'exhaustedProviders', null);
+    }
+    return exhausted;
+  }
+
+  /** A scope's limits and what is used of them, for `/api/me`; null if Redis fails. */
+  async windowUsage(scope: LimitScope, now: number = this.now()): Promise<LimitsUsage | null> {
+    try {
+      const keys = this.keys.read(scope, this.calendar.at(now));
+      const oldest = this.rolling.oldestBucket(now);
+      let usage = await readScopeUsage(this.redis, keys, now, oldest);
+      if (!usage.marked && (await this.ensureBaselines([scope], now))) {
+        usage = await readScopeUsage(this.redis, keys, now, oldest);
+      }
+      const windows = this.calendar.at(now);
+      return usage.toLimitsUsage(scope.limits, {
+        '5h':
+          usage.oldestSpentBucket === null ? null : this.rolling.expiryOf(usage.oldestSpentBucket),
+        daily: windows.daily.resetAt,
+        weekly: windows.weekly.resetAt,
+        monthly: windows.monthly.resetAt,
+        total: null,
+      });
+    } catch (error) {
+      this.reportError(error, 'windowUsage', { kind: scope.kind, id: scope.id });
+      return null;
+    }
+  }
+
+  /** The windows a baseline is split at, for the ledger query. */
+  baselineWindows(now: number): BaselineWindows {
+    const windows = this.calendar.at(now);
+    return {
+      now,
+      rollingBucketMs: this.rolling.bucketMs,
+      rollingOldestBucket: this.rolling.oldestBucket(now),
+      dailyStart: windows.daily.start,
+      weeklyStart: windows.weekly.start,
+      monthlyStart: windows.monthly.start,
+    };
+  }
+
+  /**
+   * Loads and writes the baseline of every scope lacking one (SET NX: the first writer wins,
+   * the others' results are dropped). False if any could not be loaded (reported).
+   */
+  private async ensureBaselines(scopes: readonly LimitScopeRef[], now: number): Promise<boolean> {
+    const results = await Promise.all(
+      scopes.map((scope) => {
+        const id = this.keys.key(scope, 'base');
+        let pending = this.seeding.get(id);
+        if (!pending) {
+          pending = this.seed(scope, now).finally(() => this.seeding.delete(id));
+          this.seeding.set(id, pending);
+        }
+        return pending;
+      }),
+    );
+    return results.every(Boolean);
+  }
+
+  private async seed(scope: LimitScopeRef, now: number): Promise<boolean> {
+    // Another gateway (or an earlier call here) may have written it meanwhile: skip the query.
+    if ((await this.redis.exists(this.keys.key(scope, 'base'))) === 1) return true;
+    let baseline: LimitsBaseline;
+    try {
+      baseline = this.baselineSource
+        ? await this.baselineSource.load(scope, this.baselineWindows(now))
+        : ZERO_BASELINE();
+    } catch (error) {
+      this.reportError(error, 'rebuild', scope);
+      return false;
+    }
+    const windows = this.calendar.at(now);
+    const oldest = this.rolling.oldestBucket(now);
+    const buckets = [...baseline.rollingBuckets].filter(([b, v]) => b >= oldest && v > 0n);
+    await seedScript.run(this.redis, this.keys.spend(scope, windows), [
+      this.options.baselineTtlMs,
+      Math.max(
+        1_000,
+        this.rolling.expiryOf(this.rolling.bucketOf(now)) - now + this.rolling.bucketMs,
+      ),
+      ...this.calendarTtls(windows, now),
+      baseline.daily.toString(),
+      baseline.weekly.toString(),
+      baseline.monthly.toString(),
+      baseline.total.toString(),
+      ...buckets.flatMap(([b, v]) => [b, v.toString()]),
+    ]);
+    return true;
+  }
+
+  private admitArgs(request: AdmitRequest, now: number, reserve: bigint): (string | number)[] {
+    const windows = this.calendar.at(now);
+    const args: (string | number)[] = [
+      now,
+      request.requestId,
+      reserve.toString(),
+      this.options.reservationTtlMs,
+      this.rolling.bucketOf(now),
+      this.rolling.oldestBucket(now),
+      this.rolling.buckets,
+      this.rolling.bucketMs,
+      this.options.baselineTtlMs,
+      1,
+      RPM_WINDOW_MS,
+      windows.daily.resetAt,
+      windows.weekly.resetAt,
+      windows.monthly.resetAt,
+      request.scopes.length,
+    ];
+    for (const { limits } of request.scopes) {
+      args.push(
+        limits.rpm ?? -1,
+        limits.concurrentSessions ?? -1,
+        ...BUDGET_WINDOWS.map((window) => (windowLimitMicros(limits, window) ?? -1n).toString()),
+      );
+    }
+    if (args.length !== 15 + LIMIT_ARGS_PER_SCOPE * request.scopes.length) {
+      throw new Error('LimitsEngine: argument layout mismatch');
+    }
+    return args;
+  }
+
+  private async runAdmit(
+    scopes: readonly LimitScope[],
+    now: number,
+    args: (string | number)[],
+    checkBaseline: boolean,
+  ): Promise<unknown[]> {
+    const windows = this.calendar.at(now);
+    const keys = scopes.flatMap((scope) => this.keys.scope(scope, windows));
+    args[9] = checkBaseline ? 1 : 0;
+    const reply = await admitScript.run(this.redis, keys, args);
+    if (!Array.isArray(reply)) throw new Error('LimitsEngine: unexpected admit reply');
+    return reply as unknown[];
+  }
+
+  private admitResult(
+    request: AdmitRequest,
+    now: number,
+    reserve: bigint,
+    reply: unknown[],
+  ): AdmitResult {
+    if (reply[0] === 'refused') {
+      const kind = reply[1] as 'rate' | 'concurrency' | 'budget';
+      const scope = request.scopes[Number(reply[2]) - 1];
+      const window = reply[3] === '' ? undefined : (reply[3] as BudgetWindow);
+      const retryMs = Number(reply[4]);
+      const retryAfterSeconds = retryMs >= 0 ? Math.max(1, Math.ceil(retryMs / 1000)) : null;
+      return {
+        ok: false,
+        kind,
+        scope: scope.kind,
+        scopeId: scope.id,
+        ...(window ? { window } : {}),
+        retryAfterSeconds,
+        headers: refusedHeaders(scope, kind, window, retryAfterSeconds),
+      };
+    }
+    if (reply[0] !== 'ok') throw new Error('LimitsEngine: unexpected admit reply');
+    const windows = this.calendar.at(now);
+    const snapshots = request.scopes.map((scope, index): ScopeSnapshot => {
+      const field = (offset: number) => reply[1 + index * SNAPSHOT_FIELDS + offset];
+      const rollOldest = Number(field(9));
+      return {
+        scope,
+        rpmCount: Number(field(0)),
+        rpmOldest: Number(field(1)),
+        inflight: Number(field(2)),
+        reserved: replyMicros(field(3)),
+        spent: Object.fromEntries(
+          BUDGET_WINDOWS.map((window, w) => [window, replyMicros(field(4 + w))]),
+        ) as Record<BudgetWindow, bigint>,
+        resetsAt: {
+          '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
+          daily: windows.daily.resetAt,
+          weekly: windows.weekly.resetAt,
+          monthly: windows.monthly.resetAt,
+          total: null,
+        },
+      };
+    });
+    return {
+      ok: true,
+      reservation: {
+        requestId: request.requestId,
+        admittedAt: now,
+        scopes: request.scopes.map(({ kind, id }) => ({ kind, id })),
+        reservedMicros: reserve.toString(),
+        degraded: false,
+      },
+      headers: admittedHeaders(snapshots, now),
+    };
+  }
+
+  private unavailable(): AdmitResult {
+    return { ok: false, kind: 'unavailable', retryAfterSeconds: null, headers: {} };
+  }
+
+  private calendarTtls(windows: CalendarWindowSet, now: number): number[] {
+    return [windows.daily, windows.weekly, windows.monthly].map((window) =>
+      Math.max(CALENDAR_GRACE_MS, window.resetAt - now + CALENDAR_GRACE_MS),
+    );
+  }
+
+  private reportError(error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) {
+    try {
+      this.onError?.(error, operation, scope);
+    } catch {
+      // A faulty logger must not turn a swallowed Redis error into a failed request.
+    }
+  }
+}

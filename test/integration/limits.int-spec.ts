@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { Pool } from 'pg';
+import { LimitsEngine, LimitsEngineOptions } from '../../src/limits/limits-engine';
+import { LimitsLedgerRebuilder } from '../../src/limits/limits-ledger-rebuilder';
+import {
+  AdmitResult,
+  LimitScope,
+  LimitScopeRef,
+  LimitsOperation,
+  LimitsReservation,
+} from '../../src/limits/limits.types';
+import { TEST_ENV } from '../support/test-env';
+
+/** A clock the tests move by hand. */
+class ManualClock {
+  constructor(public value = Date.parse('2024-03-13T10:00:00Z')) {}
+  readonly now = (): number => this.value;
+  advance(ms: number): void {
+    this.value += ms;
+  }
+}
+
+function admitted(result: AdmitResult): LimitsReservation {
+  if (!result.ok) throw new Error(`expected admission, got ${JSON.stringify(result)}`);
+  return result.reservation;
+}
+
+describe('LimitsEngine (Redis)', () => {
+  let redisA: Redis;
+  let redisB: Redis;
+  let db: Pool;
+
+  beforeAll(() => {
+    redisA = new Redis(TEST_ENV.REDIS_URL);
+    redisB = new Redis(TEST_ENV.REDIS_URL);
+    db = new Pool({ connectionString: TEST_ENV.DATABASE_URL, max: 4 });
+  });
+
+  afterAll(async () => {
+    await redisA.quit();
+    await redisB.quit();
+    await db.end();
+  });
+
+  /** The engine swallows Redis errors; against a healthy Redis there must be none. */
+  let unexpectedErrors: Array<{ operation: LimitsOperation; error: unknown }> = [];
+
+  beforeEach(() => {
+    unexpectedErrors = [];
+  });
+
+  afterEach(() => {
+    expect(unexpectedErrors).toEqual([]);
+  });
+
+  interface Setup {
+    clock: ManualClock;
+    prefix: string;
+    /** Two engines on two connections sharing one clock: two gateway replicas. */
+    a: LimitsEngine;
+    b: LimitsEngine;
+  }
+
+  function setup(options: LimitsEngineOptions = {}, clock = new ManualClock()): Setup {
+    const prefix = `cch:test:lim:${randomUUID()}:`;
+    const full: LimitsEngineOptions = {
+      ...options,
+      keyPrefix: prefix,
+      onError: (error, operation) => unexpectedErrors.push({ operation, error }),
+    };
+    return {
+      clock,
+      prefix,
+      a: new LimitsEngine(redisA, full, clock.now),
+      b: new LimitsEngine(redisB, full, clock.now),
+    };
+  }
+
+  let sequence = 0;
+  function admit(engine: LimitsEngine, scopes: LimitScope[], reserveUsd = '0', requestId?: string) {
+    sequence += 1;
+    return engine.admit({ requestId: requestId ?? `req-${sequence}`, scopes, reserveUsd });
+  }
+
+  const user = (limits: LimitScope['limits'], id: string = randomUUID()): LimitScope => ({
+    kind: 'user',
+    id,
+    limits,
+  });
+
+  describe('requests per minute', () => {
+    it('should refuse the N+1th request within 60 s and admit once the window slides', async () => {
+      const s = setup();
+      const u = user({ rpm: 3 });
+      const start = s.clock.value;
+      for (let i = 0; i < 3; i += 1) {
+        const result = await admit(i % 2 === 0 ? s.a : s.b, [u]);
+        expect(result.ok).toBe(true);
+        expect(result.headers['x-ratelimit-remaining-requests']).toBe(String(2 - i));
+        s.clock.advance(10_000);
+      }
+      // t = 30 s: the three requests of t = 0, 10, 20 s are all within the window.
+      const refused = await admit(s.b, [u]);
+      expect(refused).toMatchObject({
+        ok: false,
+        kind: 'rate',
+        scope: 'user',
+        scopeId: u.id,
+        retryAfterSeconds: 30,
+      });
+      expect(refused.headers).toMatchObject({
+        'retry-after': '30',
+        'x-ratelimit-limit-requests': '3',
+        'x-ratelimit-remaining-requests': '0',
+      });
+
+      s.clock.value = start + 59_999;
+      expect((await admit(s.a, [u])).ok).toBe(false);
+      // The first request leaves the window 60 s after it was admitted.
+      s.clock.value = start + 60_000;
+      const again = await admit(s.a, [u]);
+      expect(again.ok).toBe(true);
+      expect(again.headers['x-ratelimit-remaining-requests']).toBe('0');
+      expect(again.headers['x-ratelimit-reset-requests']).toBe('10s');
+      expect((await admit(s.a, [u])).ok).toBe(false);
+    });
+
+    it('should count a request once against every scope, and refusals not at all', async () => {
+      const s = setup();
+      const u = user({ rpm: 2 });
+      const key: LimitScope = { kind: 'key', id: randomUUID(), limits: { rpm: 10 } };
+      expect((await admit(s.a, [u, key])).ok).toBe(true);
+      expect((await admit(s.a, [u, key])).ok).toBe(true);
+      expect(await admit(s.a, [u, key])).toMatchObject({ ok: false, scope: 'user' });
+      // Refused requests did not count against the key: 8 more fit there.
+      const other = user({});
+      for (let i = 0; i < 8; i += 1) {
+        expect((await admit(s.a, [other, key])).ok).toBe(true);
+      }
+      expect(await admit(s.a, [other, key])).toMatchObject({ ok: false, scope: 'key' });
+    });
+  });
+
+  describe('concurrency', () => {
+    it('should refuse beyond the limit and admit again after a release', async () => {
+      const s = setup();
+      const u = user({ concurrentSessions: 2 });
+      const first = admitted(await admit(s.a, [u]));
+      admitted(await admit(s.b, [u]));
+      expect(await admit(s.a, [u])).toMatchObject({
+        ok: false,
+        kind: 'concurrency',
+        scope: 'user',
+        retryAfterSeconds: null,
+      });
+      expect(await s.b.release(first)).toBe(true);
+      admitted(await admit(s.a, [u]));
+      expect((await admit(s.a, [u])).ok).toBe(false);
+    });
+
+    it('should free the slots and reservations of a crashed gateway after the safety TTL', async () => {
+      const s = setup({ reservationTtlMs: 60_000 });
+      const u = user({ concurrentSessions: 1, usdDaily: '1' });
+      admitted(await admit(s.a, [u], '0.8')); // never settled: its gateway died
+      expect(await admit(s.b, [u], '0.1')).toMatchObject({ kind: 'concurrency' });
+      s.clock.advance(59_999);
+      expect(await admit(s.b, [u], '0.1')).toMatchObject({ kind: 'concurrency' });
+      s.clock.advance(1);
+      const later = admitted(await admit(s.b, [u], '0.8'));
+      const usage = await s.a.windowUsage(u);
+      expect(usage?.windows.daily).toMatchObject({ spent: '0', reserved: '0.8' });
+      expect(usage?.concurrency).toEqual({ limit: 1, inFlight: 1 });
+      await s.b.settle(later, '0.5');
+    });
+  });
+
+  describe('budgets', () => {
+    it('should admit at most the reservations that fit among 64 concurrent admits', async () => {
+      const s = setup();
+      const u = user({ usdDaily: '1.00' });
+      const key: LimitScope = { kind: 'key', id: randomUUID(), limits: {} };
+      // Each reserves $0.1: exactly 10 fit in $1 ("would exceed" refuses the 11th).
+      const results = await Promise.all(
+        Array.from({ length: 64 }, (_, i) => admit(i % 2 === 0 ? s.a : s.b, [u, key], '0.1')),
+      );
+      const ok = results.filter((result) => result.ok);
+      expect(ok).toHaveLength(10);
+      for (const result of results.filter((r) => !r.ok)) {
+        expect(result).toMatchObject({ kind: 'budget', scope: 'user', window: 'daily' });
+      }
+      // Reserved never exceeds the limit, and settling at the reservation lands exactly on it.
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({
+        spent: '0',
+        reserved: '1',
+        remaining: '0',
+      });
+      for (const result of ok) {
+        if (result.ok) await s.b.settle(result.reservation, '0.1');
+      }
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({
+        spent: '1',
+        reserved: '0',
+        remaining: '0',
+      });
+      expect((await admit(s.a, [u], '0.000001')).ok).toBe(false);
+      expect((await admit(s.a, [u], '0')).ok).toBe(true);
+    });
+
+    it('should replace the reservation with the actual cost on settle, once', async () => {
+      const s = setup();
+      const u = user({ usdDaily: '1' });
+      const first = admitted(await admit(s.a, [u], '0.6'));
+      const refused = await admit(s.a, [u], '0.6');
+      expect(refused).toMatchObject({ ok: false, kind: 'budget', window: 'daily' });
+      expect(await s.b.settle(first, '0.2')).toBe(true);
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({
+        limit: '1',
+        spent: '0.2',
+        reserved: '0',
+        remaining: '0.8',
+      });
+      // A second settle (retry, duplicate event) changes nothing.
+      expect(await s.a.settle(first, '0.2')).toBe(false);
+      expect(await s.a.release(first)).toBe(false);
+      expect((await s.a.windowUsage(u))?.windows.daily.spent).toBe('0.2');
+      const second = admitted(await admit(s.a, [u], '0.6'));
+      expect(second.reservedMicros).toBe('600000');
+      expect((await admit(s.a, [u], '0.200001')).ok).toBe(false);
+      expect((await admit(s.a, [u], '0.2')).ok).toBe(true);
+    });
+
+    it('should reserve once for a scope given twice', async () => {
+      const s = setup();
+      const u = user({ usdDaily: '1' });
+      const r = admitted(await admit(s.a, [u, u], '0.6'));
+      expect(r.scopes).toHaveLength(1);
+      await s.a.settle(r, '0.1');
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({
+        spent: '0.1',
+        reserved: '0',
+      });
+    });
+
+    it('should charge every window and report them with headers', async () => {
+      const s = setup();
+      const limits = {
+        usd5h: '5',
+        usdDaily: '10',
+        usdWeekly: '20',
+        usdMonthly: '40',
+        usdTotal: '80',
+      };
+      const u = user(limits);
+      const r = admitted(await admit(s.a, [u], '1.5'));
+      await s.a.settle(r, '1.234567');
+      const next = await admit(s.a, [u], '0.5');
+      expect(next.ok).toBe(true);
+      expect(next.headers).toMatchObject({
+        'x-ratelimit-limit-usd-5h': '5',
+        'x-ratelimit-remaining-usd-5h': '3.265433',
+        'x-ratelimit-remaining-usd-daily': '8.265433',
+        'x-ratelimit-remaining-usd-weekly': '18.265433',
+        'x-ratelimit-remaining-usd-monthly': '38.265433',
+        'x-ratelimit-remaining-usd-total': '78.265433',
+        // 2024-03-13T10:00Z: 14 h to midnight UTC.
+        'x-ratelimit-reset-usd-daily': `${14 * 3600}s`,
+      });
+      const usage = await s.a.windowUsage(u);
+      expect(usage?.windows.total).toEqual({
+        limit: '80',
+        spent: '1.234567',
+        reserved: '0.5',
+        remaining: '78.265433',
+        resetsAt: null,
+      });
+      expect(usage?.windows.weekly.resetsAt?.toISOString()).toBe('2024-03-18T00:00:00.000Z');
+      expect(usage?.windows['5h'].resetsAt?.toISOString()).toBe('2024-03-13T15:00:00.000Z');
+    });
+
+    it('should reset the daily budget at local midnight of the configured zone', async () => {
+      // 23:59 in New York (EDT, UTC-4) is 03:59 UTC the next day.
+      const clock = new ManualClock(Date.parse('2024-06-11T03:59:00Z'));
+      const s = setup({ timeZone: 'America/New_York' }, clock);
+      const u = user({ usdDaily: '1', usdWeekly: '5' });
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '1');
+      const refused = await admit(s.a, [u], '0.01');
+      expect(refused).toMatchObject({ kind: 'budget', window: 'daily', retryAfterSeconds: 60 });
+      clock.value = Date.parse('2024-06-11T03:59:59.999Z');
+      expect((await admit(s.a, [u], '0.01')).ok).toBe(false);
+      clock.value = Date.parse('2024-06-11T04:00:00Z'); // local midnight
+      const fresh = admitted(await admit(s.b, [u], '1'));
+      // The week (from Monday 2024-06-10 local) still holds yesterday's dollar.
+      expect((await s.a.windowUsage(u))?.windows).toMatchObject({
+        daily: { spent: '0', reserved: '1' },
+        weekly: { spent: '1', reserved: '1', remaining: '3' },
+      });
+      // Spend is charged to the day the request started in, even if it settles later.
+      clock.advance(3_600_000);
+      await s.a.settle(fresh, '0.4');
+      expect((await s.a.windowUsage(u))?.windows.daily.spent).toBe('0.4');
+    });
+
+    it('should slide spend out of the rolling 5 h window', async () => {
+      const s = setup();
+      const u = user({ usd5h: '1' });
+      const start = s.clock.value; // on a 5-minute boundary
+      await s.a.settle(admitted(await admit(s.a, [u], '0.5')), '0.5');
+      s.clock.advance(60 * 60_000);
+      await s.a.settle(admitted(await admit(s.a, [u], '0.5')), '0.5');
+      // Needs 0.3: the first half-dollar must leave, 5 h after its bucket.
+      expect(await admit(s.a, [u], '0.3')).toMatchObject({
+        kind: 'budget',
+        window: '5h',
+        retryAfterSeconds: 4 * 3600,
+      });
+      // More than the whole limit can never fit.
+      expect(await admit(s.a, [u], '1.01')).toMatchObject({ retryAfterSeconds: null });
+      s.clock.value = start + 5 * 3_600_000 - 1;
+      expect((await admit(s.a, [u], '0.3')).ok).toBe(false);
+      s.clock.value = start + 5 * 3_600_000;
+      expect((await admit(s.a, [u], '0.5')).ok).toBe(true);
+    });
+  });
+
+  describe('providers', () => {
+    it('should list exhausted providers and charge the provider that finally served', async () => {
+      const s = setup();
+      const u = user({});
+      const p1: LimitScope = { kind: 'provider', id: randomUUID(), limits: { usdDaily: '1' } };
+      const p2: LimitScope = { kind: 'provider', id: randomUUID(), limits: { usdMonthly: '2' } };
+      const p3: LimitScope = { kind: 'provider', id: randomUUID(), limits: { rpm: 5 } };
+      // Routing reads the providers' budgets first (which loads their baselines).
+      expect(await s.b.exhaustedProviders([p1, p2, p3])).toEqual(new Set());
+      // Admitted against p1, failed over to p2, which is charged instead.
+      const failedOver = admitted(await admit(s.a, [u, p1], '0.5'));
+      await s.a.settle(failedOver, '2', { providerId: p2.id });
+      expect(await s.b.exhaustedProviders([p1, p2, p3])).toEqual(new Set([p2.id]));
+      expect((await s.a.windowUsage(p1))?.windows.daily).toMatchObject({
+        spent: '0',
+        reserved: '0',
+      });
+
+      await s.a.settle(admitted(await admit(s.a, [u, p1], '0.5')), '1');
+      expect(await s.b.exhaustedProviders([p1, p2, p3])).toEqual(new Set([p1.id, p2.id]));
+      expect(await admit(s.a, [u, p1], '0.01')).toMatchObject({
+        kind: 'budget',
+        scope: 'provider',
+      });
+      // p1's day is over; p2's month is not.
+      s.clock.value = Date.parse('2024-03-14T00:00:00Z');
+      expect(await s.b.exhaustedProviders([p1, p2, p3])).toEqual(new Set([p2.id]));
+      expect(await s.b.exhaustedProviders([])).toEqual(new Set());
+    });
+  });
+
+  describe('rebuild from the ledger', () => {
+    async function insertUsage(
+      scope: { userId: string; keyId: string; providerId: string },
+      createdAt: string,
+      costUsd: string | null,
+    ): Promise<void> {
+      await db.query(
+        `INSERT INTO usage_records (request_id, user_id, api_key_id, provider_id, client_protocol,
+           client_name, requested_model, status, cost_usd, created_at)
+         VALUES ($1, $2, $3, $4, 'anthropic', 'sdk', 'm', 'success', $5, $6)`,
+        [randomUUID(), scope.userId, scope.keyId, scope.providerId, costUsd, createdAt],
+      );
+    }
+
+    function rebuilder(counter: { queries: number }): LimitsLedgerRebuilder {
+      return new LimitsLedgerRebuilder(async (sql, parameters) => {
+        counter.queries += 1;
+        return (await db.query(sql, parameters)).rows as unknown[];
+      });
+    }
+
+    it('should rebuild every window from usage_records after Redis loses its data', async () => {
+      const counter = { queries: 0 };
+      const clock = new ManualClock(Date.parse('2024-03-13T10:00:00Z')); // a Wednesday
+      const s = setup({ baselineSource: rebuilder(counter) }, clock);
+      const ids = { userId: randomUUID(), keyId: randomUUID(), providerId: randomUUID() };
+      await insertUsage(ids, '2024-02-20T12:00:00Z', '100.0000000001'); // earlier month
+      await insertUsage(ids, '2024-03-05T12:00:00Z', '10'); // this month, earlier week
+      await insertUsage(ids, '2024-03-11T12:00:00Z', '1'); // this week, earlier day
+      await insertUsage(ids, '2024-03-13T04:00:00Z', '0.25'); // today, beyond 5 h
+      await insertUsage(ids, '2024-03-13T08:00:00Z', '0.125'); // within 5 h
+      await insertUsage(ids, '2024-03-13T09:59:00Z', '0.0625'); // within 5 h
+      await insertUsage(ids, '2024-03-13T09:59:00Z', null); // unpriced
+      const u = user({ usd5h: '0.5', usdDaily: '1', usdTotal: '200' }, ids.userId);
+
+      const expected = {
+        '5h': '0.1875',
+        daily: '0.4375',
+        weekly: '1.4375',
+        monthly: '11.4375',
+        total: '111.4375',
+      };
+      const spentOf = async (engine: LimitsEngine) => {
+        const usage = await engine.windowUsage(u);
+        return Object.fromEntries(
+          Object.entries(usage?.windows ?? {}).map(([window, value]) => [window, value.spent]),
+        );
+      };
+      // First touch: rebuilt from the ledger.
+      expect(await spentOf(s.a)).toEqual(expected);
+      expect(counter.queries).toBe(1);
+      expect(await admit(s.a, [u], '0.32')).toMatchObject({ kind: 'budget', window: '5h' });
+      const r = admitted(await admit(s.b, [u], '0.3'));
+      expect(counter.queries).toBe(1);
+      await s.b.settle(r, '0.3');
+      await insertUsage(ids, '2024-03-13T10:00:00Z', '0.3'); // the worker writes the ledger row
+
+      // Redis restarts without persistence: everything is gone.
+      await redisA.flushdb();
+      clock.advance(60_000);
+      expect(await spentOf(s.b)).toEqual({
+        '5h': '0.4875',
+        daily: '0.7375',
+        weekly: '1.7375',
+        monthly: '11.7375',
+        total: '111.7375',
+      });
+      expect(counter.queries).toBe(2);
+      expect(await admit(s.a, [u], '0.02')).toMatchObject({ kind: 'budget', window: '5h' });
+      expect((await admit(s.a, [u], '0.0125')).ok).toBe(true);
+      expect(counter.queries).toBe(2);
+    });
+
+    it('should let concurrent gateways agree on one baseline, one query per gateway', async () => {
+      const counter = { queries: 0 };
+      const s = setup({ baselineSource: rebuilder(counter) });
+      const ids = { userId: randomUUID(), keyId: randomUUID(), providerId: randomUUID() };
+      await insertUsage(ids, '2024-03-13T09:00:00Z', '0.5');
+      const u = user({ usdDaily: '1' }, ids.userId);
+      const key: LimitScope = { kind: 'key', id: ids.keyId, limits: { usdDaily: '0.9' } };
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => admit(i % 2 === 0 ? s.a : s.b, [u, key], '0.1')),
+      );
+      // $0.5 already spent by the key: four reservations of $0.1 fit under its $0.9.
+      expect(results.filter((result) => result.ok)).toHaveLength(4);
+      // Two scopes, two gateways: at most one ledger query per scope per gateway.
+      expect(counter.queries).toBeLessThanOrEqual(4);
+      expect((await s.a.windowUsage(key))?.windows.daily).toMatchObject({ spent: '0.5' });
+    });
+
+    it('should fail open, or closed, when the ledger cannot be read on first touch', async () => {
+      const failing = { load: () => Promise.reject(new Error('postgres down')) };
+      const open = setup({ baselineSource: failing });
+      const u = user({ usdDaily: '1', concurrentSessions: 1 });
+      const result = await admit(open.a, [u], '0.5');
+      expect(result.ok).toBe(true);
+      // Concurrency still holds without a baseline.
+      expect(await admit(open.a, [u], '0.5')).toMatchObject({ kind: 'concurrency' });
+      expect(unexpectedErrors.map((e) => e.operation)).toEqual(['rebuild', 'rebuild']);
+      unexpectedErrors = [];
+
+      const closed = setup({ baselineSource: failing, failOpen: false });
+      expect(await admit(closed.a, [u], '0.5')).toMatchObject({ ok: false, kind: 'unavailable' });
+      unexpectedErrors = [];
+    });
+  });
+
+  describe('Redis unavailable', () => {
+    function unreachable(): Redis {
+      const client = new Redis('redis://127.0.0.1:1', {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        lazyConnect: true,
+        retryStrategy: () => null,
+      });
+      client.on('error', () => undefined);
+      return client;
+    }
+
+    it('should fail open by default and closed on request, reporting every error', async () => {
+      const client = unreachable();
+      const errors: Array<[LimitsOperation, LimitScopeRef | null]> = [];
+      const onError: LimitsEngineOptions['onError'] = (_error, operation, scope) =>
+        errors.push([operation, scope]);
+      const u = user({ rpm: 1, usdDaily: '1' });
+      try {
+        const open = new LimitsEngine(client, { onError });
+        const result = await open.admit({ requestId: 'r', scopes: [u], reserveUsd: '0.1' });
+        expect(result).toMatchObject({ ok: true, reservation: { degraded: true } });
+        if (result.ok) {
+          await expect(open.settle(result.reservation, '0.1')).resolves.toBe(false);
+        }
+        await expect(
+          open.exhaustedProviders([{ id: 'p', limits: { usdDaily: '0' } }]),
+        ).resolves.toEqual(new Set());
+        await expect(open.windowUsage(u)).resolves.toBeNull();
+
+        const closed = new LimitsEngine(client, { onError, failOpen: false });
+        expect(await closed.admit({ requestId: 'r2', scopes: [u], reserveUsd: '0.1' })).toEqual({
+          ok: false,
+          kind: 'unavailable',
+          retryAfterSeconds: null,
+          headers: {},
+        });
+        expect(errors.map(([operation]) => operation)).toEqual([
+          'admit',
+          'settle',
+          'exhaustedProviders',
+          'windowUsage',
+          'admit',
+        ]);
+        // A logger that throws changes nothing.
+        const noisy = new LimitsEngine(client, {
+          onError: () => {
+            throw new Error('logger broke');
+          },
+        });
+        expect((await noisy.admit({ requestId: 'r3', scopes: [u], reserveUsd: '0' })).ok).toBe(
+          true,
+        );
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    it('should treat a malformed amount as a failure, not throw', async () => {
+      const s = setup({ failOpen: false });
+      const result = await s.a.admit({ requestId: 'x', scopes: [user({})], reserveUsd: '-1' });
+      expect(result).toMatchObject({ ok: false, kind: 'unavailable' });
+      expect(unexpectedErrors.map((e) => e.operation)).toEqual(['admit']);
+      unexpectedErrors = [];
+    });
+  });
+});
