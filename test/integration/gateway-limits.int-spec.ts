@@ -99,33 +99,34 @@ describe('Gateway: limits and budgets', () => {
     expect(Math.abs(Number(refused.headers.get('retry-after')) - expected)).toBeLessThan(5);
   });
 
-  it('should refuse the request past the RPM limit with a 429 and retry-after', async () => {
-    const caller = await keyWith({ rpm: 5 });
-    for (let index = 0; index < 5; index += 1) {
-      expect((await post(ctx.baseUrl, caller.key)).status).toBe(200);
-    }
-    const refused = await post(ctx.baseUrl, caller.key);
-    expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({
+  it('should admit exactly the RPM limit out of 64 concurrent requests, with a 429 for the rest', async () => {
+    const caller = await keyWith({ rpm: 10 });
+    const responses = await Promise.all(
+      Array.from({ length: 64 }, () => post(ctx.baseUrl, caller.key)),
+    );
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(10);
+    const refused = responses.filter((response) => response.status === 429);
+    expect(refused).toHaveLength(54);
+    expect(await refused[0]?.json()).toMatchObject({
       type: 'error',
       error: { type: 'rate_limit_error' },
     });
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('5');
-    expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
-    expect(upstream.requests).toHaveLength(5);
+    expect(Number(refused[0]?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused[0]?.headers.get('x-ratelimit-limit-requests')).toBe('10');
+    expect(refused[0]?.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect(upstream.requests).toHaveLength(10);
   });
 
-  it('should hold concurrency to the limit and free the slot when a request ends', async () => {
-    const caller = await keyWith({ concurrentSessions: 2 });
+  it('should hold 64 concurrent requests to the concurrency limit and free slots as they end', async () => {
+    const caller = await keyWith({ concurrentSessions: 4 });
     upstream.always({ kind: 'ok', delayMs: 400 });
     const statuses = await Promise.all(
-      Array.from({ length: 5 }, () =>
+      Array.from({ length: 64 }, () =>
         post(ctx.baseUrl, caller.key).then((response) => response.status),
       ),
     );
-    expect(statuses.filter((status) => status === 200)).toHaveLength(2);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(60);
     upstream.always({ kind: 'ok' });
     expect((await post(ctx.baseUrl, caller.key)).status).toBe(200);
   });
