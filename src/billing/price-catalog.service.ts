@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { closeRedis } from '../common/redis/close-redis';
+import { subscribe } from '../common/redis/subscribe';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { IrUsage } from '../protocols/ir/ir-usage';
 import { computeCost, ModelPriceRow } from './cost';
@@ -42,18 +43,14 @@ export class PriceCatalog implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.subscriber = this.redis.duplicate({
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', () => void this.reload());
-    // After a Redis outage announcements may have been missed.
-    this.subscriber.on('ready', () => {
-      if (this.loadedAt) void this.reload();
-    });
-    // Not awaited: with Redis down at boot the subscription completes when it comes back.
-    void this.subscriber.subscribe(PRICES_CHANGED_CHANNEL).catch(() => undefined);
+    this.subscriber = subscribe(
+      this.redis,
+      PRICES_CHANGED_CHANNEL,
+      () => void this.reload(),
+      () => {
+        if (this.loadedAt) void this.reload();
+      },
+    );
     await this.reload();
     this.timer = setInterval(() => void this.reload(), RELOAD_INTERVAL_MS);
     this.timer.unref();

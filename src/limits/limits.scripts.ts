@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import { LuaScript } from '../common/redis/lua-script';
 
 /*
  * Keys of one scope (`<prefix><kind>:<id>:`), in this order wherever a script takes a scope:
@@ -229,26 +228,6 @@ for w = 1, 3 do redis.call('SET', KEYS[2 + w], ARGV[5 + w], 'PX', ARGV[2 + w]) e
 redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[1])
 return 1
 `;
-
-export class LuaScript {
-  readonly sha: string;
-
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL once when the server has not cached the script yet. */
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return redis.eval(this.source, keys.length, ...keys, ...args);
-      }
-      throw error;
-    }
-  }
-}
 
 export const admitScript = new LuaScript(ADMIT);
 export const settleScript = new LuaScript(SETTLE);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import Redis from 'ioredis';
 import { SecretBox } from '../common/crypto/secret-box';
 import { closeRedis } from '../common/redis/close-redis';
+import { subscribe } from '../common/redis/subscribe';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { PROVIDERS_CHANGED_CHANNEL } from '../providers/provider-events';
 import { ProviderEntity } from '../providers/provider.entity';
@@ -34,15 +35,13 @@ export class ProviderDirectory implements OnModuleInit, OnModuleDestroy {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.subscriber = this.redis.duplicate({
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', () => this.markStale());
-    this.subscriber.on('ready', () => this.markStale());
-    await this.subscriber.subscribe(PROVIDERS_CHANGED_CHANNEL).catch(() => undefined);
+  onModuleInit(): void {
+    this.subscriber = subscribe(
+      this.redis,
+      PROVIDERS_CHANGED_CHANNEL,
+      () => this.markStale(),
+      () => this.markStale(),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {

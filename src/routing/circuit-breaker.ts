@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import { LuaScript } from '../common/redis/lua-script';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -93,26 +94,6 @@ if kind == 'f' and total >= tonumber(ARGV[5]) and failures / total >= tonumber(A
 end
 return ''
 `;
-
-class LuaScript {
-  readonly sha: string;
-
-  constructor(readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL once when the server has not cached the script yet. */
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return redis.eval(this.source, keys.length, ...keys, ...args);
-      }
-      throw error;
-    }
-  }
-}
 
 const acquireScript = new LuaScript(ACQUIRE_SCRIPT);
 const recordScript = new LuaScript(RECORD_SCRIPT);

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { hashApiKey, looksLikeApiKey } from '../../common/crypto/api-key';
 import { GatewayError, GatewayErrorCode } from '../../common/errors/gateway-error';
 import { closeRedis } from '../../common/redis/close-redis';
+import { subscribe } from '../../common/redis/subscribe';
 import { REDIS_CLIENT } from '../../common/redis/redis.tokens';
 import { ApiKeysRepository } from '../../keys/api-keys.repository';
 import {
@@ -38,7 +39,6 @@ return 0`;
  */
 @Injectable()
 export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(GatewayKeyService.name);
   private readonly local = new ExpiringCache<KeySnapshot | null>(LOCAL_MAX_ENTRIES);
   private subscriber: Redis | null = null;
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
@@ -49,25 +49,20 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    // A dedicated connection: a subscribed client can run nothing else.
-    this.subscriber = this.redis.duplicate({
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
-    this.subscriber.on('error', () => undefined);
-    this.subscriber.on('message', (_channel: string, keyHash: string) => {
-      this.epoch += 1;
-      this.local.delete(keyHash);
-    });
-    // After a reconnect, messages sent while we were away are lost: start from a clean cache.
-    this.subscriber.on('ready', () => {
-      this.epoch += 1;
-      this.local.clear();
-    });
-    await this.subscriber.subscribe(KEY_INVALIDATION_CHANNEL).catch((error: unknown) => {
-      this.logger.warn(`key invalidation channel unavailable: ${String(error)}`);
-    });
+  onModuleInit(): void {
+    this.subscriber = subscribe(
+      this.redis,
+      KEY_INVALIDATION_CHANNEL,
+      (keyHash) => {
+        this.epoch += 1;
+        this.local.delete(keyHash);
+      },
+      // After a reconnect, announcements sent while we were away are lost: start afresh.
+      () => {
+        this.epoch += 1;
+        this.local.clear();
+      },
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
