@@ -9,6 +9,7 @@ import { GatewayModule } from './gateway.module';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { WorkerModule } from './jobs/worker.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /** Core infrastructure for every role, plus the modules of the roles this process runs. */
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         TypeOrmModule.forRoot(buildDataSourceOptions(config.env.DATABASE_URL)),
         RedisModule,
         CryptoModule,
+        MetricsModule,
         ...roleModules,
       ],
       controllers: [HealthController],

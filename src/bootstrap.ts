@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger';
 import { UnknownErrorFilter } from './common/http/unknown-error.filter';
 import { AppConfig } from './config/app-config';
+import { traceAwareChildLogger } from './metrics/trace-context';
 
 /** Claude Code sends ~400 KB bodies routinely; long sessions with images go far beyond. */
 export const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -28,16 +29,25 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
     // Always minted here: the id keys the usage ledger, so a client must not be able to choose it.
     genReqId: () => randomUUID(),
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // A valid W3C `traceparent` adds its trace id (`traceId`) to every log line of the request.
+    childLoggerFactory: traceAwareChildLogger,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config),
     adapter,
     // Body parsing is ours (installBodyParsing): raw bytes for proxy routes, JSON for admin.
-    { logger: new PinoNestLogger(rootLogger), bufferLogs: false, bodyParser: false },
+    // During shutdown, requests on kept-alive connections get 503 + `Connection: close`.
+    {
+      logger: new PinoNestLogger(rootLogger),
+      bufferLogs: false,
+      bodyParser: false,
+      return503OnClosing: true,
+    },
   );
   app.useGlobalFilters(new UnknownErrorFilter());
   installBodyParsing(app);
-  app.enableShutdownHooks();
+  // SIGTERM: drain in-flight requests (GracefulShutdown), close everything, exit 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
   if (config.hasRole('admin')) {
     mountSwagger(app);
   }

@@ -12,10 +12,12 @@ import { ApiKeysRepository } from './keys/api-keys.repository';
 import { ApiKeysService } from './keys/api-keys.service';
 import { ProvidersRepository } from './providers/providers.repository';
 import { ProvidersService } from './providers/providers.service';
+import { UpstreamClient } from './proxy/upstream-client';
 import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
 
 const PROVIDERS = [
+  UpstreamClient,
   AuditService,
   UsersRepository,
   UsersService,

@@ -13,7 +13,6 @@ import { ModelsService } from './proxy/models.service';
 import { OpenAiGeminiController } from './proxy/openai-gemini.controller';
 import { ProviderDirectory } from './proxy/provider-directory.service';
 import { ProviderRouter } from './proxy/provider-router.service';
-import { UpstreamClient } from './proxy/upstream-client';
 
 /** The gateway role: the proxy routes the CLIs call, and everything on their hot path. */
 @Module({
@@ -25,7 +24,6 @@ import { UpstreamClient } from './proxy/upstream-client';
     GatewayAuthGuard,
     ProviderDirectory,
     ProviderRouter,
-    UpstreamClient,
     UsageRecorder,
     ModelsService,
     ProxyPipeline,

@@ -15,6 +15,7 @@ import {
   ValidatorConstraintInterface,
 } from 'class-validator';
 import { decodeMasterKey } from '../common/crypto/master-key';
+import { isValidAllowlistEntry } from '../common/egress/egress-allowlist';
 
 export const ROLE_NAMES = ['gateway', 'admin', 'worker'] as const;
 export type ProcessRole = (typeof ROLE_NAMES)[number];
@@ -62,6 +63,19 @@ class TimeZoneConstraint implements ValidatorConstraintInterface {
   }
   defaultMessage(): string {
     return 'LIMITS_TIME_ZONE must be an IANA time zone such as UTC or Europe/Berlin';
+  }
+}
+
+@ValidatorConstraint({ name: 'egressAllowlist' })
+class EgressAllowlistConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return (
+      Array.isArray(value) &&
+      value.every((entry) => typeof entry === 'string' && isValidAllowlistEntry(entry))
+    );
+  }
+  defaultMessage(): string {
+    return 'EGRESS_ALLOWLIST must list host names (relay.internal, *.corp.example) and CIDRs (10.0.0.0/8, ::1/128), comma-separated';
   }
 }
 
@@ -178,6 +192,27 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   LIMITS_DEFAULT_MAX_OUTPUT_TOKENS = 32_000;
+
+  /**
+   * Private or loopback destinations that provider requests and health probes may reach. Unset:
+   * loopback in development, nothing otherwise (see src/common/egress).
+   */
+  @IsOptional()
+  @Transform(toList)
+  @Validate(EgressAllowlistConstraint)
+  EGRESS_ALLOWLIST?: string[];
+
+  /** When set, `GET /metrics` requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** On SIGTERM, how long requests in flight (streams) may take to finish before they are cut. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS = 30_000;
 
   /** Where usage records wait when both Redis and Postgres are unreachable. */
   @IsString()

@@ -1,10 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { errors } from 'undici';
+import { isEgressRefused } from '../common/egress/guarded-agent';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { healthProbeRequest } from '../providers/provider-endpoints';
 import { ProviderEntity } from '../providers/provider.entity';
 import { ProvidersRepository } from '../providers/providers.repository';
 import { ProvidersService } from '../providers/providers.service';
+import { UpstreamClient } from '../proxy/upstream-client';
 
 export interface ProviderHealthResult {
   providerId: string;
@@ -19,11 +22,30 @@ export interface ProviderHealthResult {
 const PROBE_TIMEOUT_MS = 10_000;
 const HISTORY_LENGTH = 50;
 
+function isTimeout(error: unknown): boolean {
+  return (
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError ||
+    (error instanceof Error && error.name === 'TimeoutError')
+  );
+}
+
 export const healthKey = (providerId: string): string => `cch:provider-health:${providerId}`;
 export const healthHistoryKey = (providerId: string): string =>
   `cch:provider-health-history:${providerId}`;
 
-/** Probes providers and publishes the latest result (and a short history) in Redis for routing. */
+const PROBE_TIMEOUTS = {
+  connectMs: PROBE_TIMEOUT_MS,
+  firstByteMs: PROBE_TIMEOUT_MS,
+  idleMs: PROBE_TIMEOUT_MS,
+};
+
+/**
+ * Probes providers and publishes the latest result (and a short history) in Redis for routing.
+ * Probes go through the same egress-guarded `UpstreamClient` as provider traffic (never
+ * redirects, refuses private addresses unless permitted).
+ */
 @Injectable()
 export class ProviderHealthService {
   private readonly logger = new Logger(ProviderHealthService.name);
@@ -32,6 +54,7 @@ export class ProviderHealthService {
     private readonly providers: ProvidersRepository,
     private readonly providerSecrets: ProvidersService,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly http: UpstreamClient,
   ) {}
 
   async sweep(resultTtlSeconds: number): Promise<ProviderHealthResult[]> {
@@ -58,17 +81,25 @@ export class ProviderHealthService {
         provider.baseUrl,
         this.providerSecrets.upstreamApiKey(provider),
       );
-      const response = await fetch(url, {
+      const response = await this.http.send({
+        providerId: provider.id,
+        url,
+        method: 'GET',
         headers,
-        redirect: 'manual',
+        timeouts: PROBE_TIMEOUTS,
         signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
       });
-      await response.body?.cancel();
-      return finish(response.status, response.ok ? null : `http_${response.status}`);
+      await response.body.dump().catch(() => undefined);
+      const status = response.statusCode;
+      return finish(status, status >= 200 && status < 300 ? null : `http_${status}`);
     } catch (error: unknown) {
+      if (isEgressRefused(error)) {
+        this.logger.warn(`health probe refused for provider ${provider.id}: egress not permitted`);
+        return finish(null, 'egress_refused');
+      }
       const name = error instanceof Error ? error.name : 'Error';
       this.logger.warn(`health probe failed for provider ${provider.id}: ${name}`);
-      return finish(null, name === 'TimeoutError' ? 'timeout' : 'connection_error');
+      return finish(null, isTimeout(error) ? 'timeout' : 'connection_error');
     }
   }
 

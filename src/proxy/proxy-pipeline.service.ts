@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ServerResponse } from 'node:http';
 import { PriceCatalog } from '../billing/price-catalog.service';
 import { RequestLimits } from './request-limits';
@@ -11,6 +11,7 @@ import { replaceModelInJson } from '../protocols/anthropic-messages/anthropic-me
 import { ConversionContext } from '../protocols/protocol-adapter';
 import { ProviderType } from '../providers/provider.entity';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { attemptPassThrough, UpstreamStream } from './passthrough-attempt';
 import { passThroughSpec, PassThroughSpec } from './passthrough-spec';
 import { ProviderRouter, RoutedCandidate } from './provider-router.service';
@@ -44,6 +45,7 @@ export class ProxyPipeline {
     private readonly config: AppConfig,
     private readonly prices: PriceCatalog,
     private readonly requestLimits: RequestLimits,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   async handle(context: ProxyContext, response: ServerResponse): Promise<void> {
@@ -78,9 +80,13 @@ export class ProxyPipeline {
       outcome.costUsd = priced?.costUsd ?? null;
       outcome.priceVersion = priced?.priceVersion ?? null;
       await this.requestLimits.settle(reservation, outcome.costUsd, outcome.providerId);
-      await this.recorder.record(usagePayload(context, outcome)).catch((error: unknown) => {
-        this.logger.error(`usage record ${context.requestId} lost: ${String(error)}`);
-      });
+      const destination = await this.recorder
+        .record(usagePayload(context, outcome))
+        .catch((error: unknown) => {
+          this.logger.error(`usage record ${context.requestId} lost: ${String(error)}`);
+          return null;
+        });
+      this.metrics?.observeRequest(context, outcome, destination); // never throws
     }
   }
 
@@ -128,7 +134,9 @@ export class ProxyPipeline {
       const result = await attemptPassThrough(this.upstream, context, spec, candidate, signal);
       if (result.kind === 'retry') {
         lastFailure = result;
-        void this.router.breaker.recordFailure(providerId);
+        // A refused address is configuration, not an outage: it must not open the breaker.
+        if (result.errorClass !== 'egress_refused')
+          void this.router.breaker.recordFailure(providerId);
         this.logger.warn(
           `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
         );
@@ -176,7 +184,8 @@ export class ProxyPipeline {
       signal,
     );
     if (result.kind === 'retry') {
-      void this.router.breaker.recordFailure(providerId);
+      if (result.errorClass !== 'egress_refused')
+        void this.router.breaker.recordFailure(providerId);
       this.logger.warn(
         `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
       );
@@ -358,6 +367,8 @@ function describeFailure(failure: RetryableFailure | null, model: string): strin
     case 'upstream_stream_error':
     case 'upstream_stream_truncated':
       return 'All providers failed to answer.';
+    case 'egress_refused':
+      return 'No permitted provider address: the egress policy refused them.';
   }
 }
 

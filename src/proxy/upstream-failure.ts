@@ -1,4 +1,5 @@
 import { errors } from 'undici';
+import { isEgressRefused } from '../common/egress/guarded-agent';
 import { UpstreamResponse } from './upstream-client';
 
 /** Why an attempt failed in a way that lets the next provider try. */
@@ -10,7 +11,9 @@ export type FailureClass =
   | 'upstream_stream_error'
   | 'upstream_stream_truncated'
   | 'timeout'
-  | 'connection_error';
+  | 'connection_error'
+  /** The egress guard refused the provider's address: a configuration error, not an outage. */
+  | 'egress_refused';
 
 export interface RetryableFailure {
   kind: 'retry';
@@ -40,6 +43,9 @@ export function failureFromStatus(status: number, retryAfter: string | null): Re
 }
 
 export function failureFromError(error: unknown): RetryableFailure {
+  if (isEgressRefused(error)) {
+    return { kind: 'retry', errorClass: 'egress_refused', status: null, retryAfter: null };
+  }
   const timeout =
     error instanceof errors.HeadersTimeoutError ||
     error instanceof errors.BodyTimeoutError ||

@@ -16,6 +16,9 @@ export const TEST_ENV = {
   LOG_LEVEL: 'silent',
   CCH_ROLES: 'gateway,admin,worker',
   HEALTH_CHECK_INTERVAL_SECONDS: '3600',
+  // The fake upstreams listen on the loopback interface, which the egress guard refuses unless
+  // allow-listed (NODE_ENV=test, like production, permits nothing by default).
+  EGRESS_ALLOWLIST: '127.0.0.1/32,::1/128,localhost',
 };
 
 for (const [name, value] of Object.entries(TEST_ENV)) {

@@ -1,0 +1,822 @@
+// `npm run bench`: a bounded benchmark of CCH against a fast fake upstream, next to the same
+// load sent directly to the upstream and through a minimal pass-through proxy (the "floor").
+// Prints one markdown table and writes bench-results/<timestamp>.json. See bench/README.md.
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { largeAnthropic, MODEL, smallAnthropic, smallChat } from './bodies.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const QUICK = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+
+// ---------------------------------------------------------------------------------- settings
+const list = (value, fallback) =>
+  (value ?? fallback)
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+const num = (value, fallback) => {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`not a number: ${value}`);
+  return parsed;
+};
+
+const SETTINGS = {
+  quick: QUICK,
+  seconds: num(env.BENCH_SECONDS, QUICK ? 1 : 8),
+  warmupSeconds: num(env.BENCH_WARMUP_SECONDS, QUICK ? 0.5 : 1),
+  concurrency: list(env.BENCH_CONCURRENCY, '1,16,64').map(Number),
+  lanes: list(env.BENCH_LANES, 'small,stream,large,translate'),
+  targets: list(env.BENCH_TARGETS, 'direct,floor,cch'),
+  upstreamLatencyMs: num(env.BENCH_UPSTREAM_LATENCY_MS, 0),
+  streamChunks: num(env.BENCH_STREAM_CHUNKS, 20),
+  streamChunkDelayMs: num(env.BENCH_STREAM_DELAY_MS, 5),
+  stallMs: num(env.BENCH_STALL_MS, 2000),
+  largeBodyBytes: num(env.BENCH_LARGE_BYTES, 400 * 1024),
+  pgUrl: env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432',
+  database: env.BENCH_DATABASE ?? 'cch_bench',
+  redisUrl: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/2',
+  keepDb: env.BENCH_KEEP_DB === '1',
+  skipBuild: env.BENCH_SKIP_BUILD === '1',
+  // Another checkout (with its own dist/ built and config/) to measure instead of this one.
+  cchDir: env.BENCH_CCH_DIR ? resolve(env.BENCH_CCH_DIR) : ROOT,
+};
+
+const LANE_NAMES = ['small', 'stream', 'large', 'translate', 'translate-stream'];
+for (const lane of SETTINGS.lanes) {
+  if (!LANE_NAMES.includes(lane))
+    throw new Error(`unknown lane ${lane} (${LANE_NAMES.join(', ')})`);
+}
+for (const target of SETTINGS.targets) {
+  if (!['direct', 'floor', 'cch'].includes(target)) throw new Error(`unknown target ${target}`);
+}
+if (SETTINGS.concurrency.some((c) => !Number.isInteger(c) || c < 1)) {
+  throw new Error('BENCH_CONCURRENCY must be positive integers');
+}
+if (!SETTINGS.database.includes('bench')) {
+  throw new Error(`refusing database "${SETTINGS.database}": its name must contain "bench"`);
+}
+const redisDb = Number(new URL(SETTINGS.redisUrl).pathname.slice(1) || '0');
+if (!Number.isInteger(redisDb) || redisDb === 0) {
+  throw new Error('BENCH_REDIS_URL must name a Redis database other than 0 (it is flushed)');
+}
+
+const plannedSeconds =
+  SETTINGS.lanes.length *
+  SETTINGS.targets.length *
+  (SETTINGS.concurrency.length * SETTINGS.seconds + SETTINGS.warmupSeconds);
+// Hard bound of the whole run: measurement plan + boot, sanity checks and teardown (+ build).
+const HARD_LIMIT_MS = (plannedSeconds + num(env.BENCH_OVERHEAD_SECONDS, 120)) * 1000;
+
+// --------------------------------------------------------------------------- child processes
+const children = new Set();
+
+function spawnChild(name, args, options = {}) {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...options,
+    env: { ...(options.env ?? env), BENCH_CHILD: '1' },
+  });
+  const tail = [];
+  const keep = (chunk) => {
+    tail.push(chunk.toString());
+    while (tail.length > 200) tail.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.stdin.on('error', () => undefined);
+  child.benchName = name;
+  child.output = () => tail.join('');
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function waitForListening(child, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => fail(new Error(`${child.benchName} did not start`)), timeoutMs);
+    const onData = (chunk) => {
+      buffer += chunk.toString();
+      const match = /LISTENING (\d+)/.exec(buffer);
+      if (match) {
+        cleanup();
+        resolve(Number(match[1]));
+      }
+    };
+    const onExit = (code) =>
+      fail(new Error(`${child.benchName} exited (${code}): ${child.output()}`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+    };
+    const fail = (error) => {
+      cleanup();
+      reject(error);
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', onExit);
+  });
+}
+
+async function stopChildren() {
+  const waits = [...children].map(
+    (child) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+        child.stdin.end();
+      }),
+  );
+  await Promise.all(waits);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+// ------------------------------------------------------------------------------- preparation
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function buildIfNeeded() {
+  if (SETTINGS.cchDir !== ROOT) {
+    statSync(join(SETTINGS.cchDir, 'dist', 'src', 'main.js'));
+    return false;
+  }
+  const main = join(ROOT, 'dist', 'src', 'main.js');
+  let stale = true;
+  try {
+    const built = statSync(main).mtimeMs;
+    stale = newestMtime(join(ROOT, 'src')) > built || newestMtime(join(ROOT, 'migrations')) > built;
+  } catch {
+    stale = true;
+  }
+  if (!stale) return false;
+  if (SETTINGS.skipBuild) {
+    log('dist/ looks stale, BENCH_SKIP_BUILD=1: using it anyway');
+    return false;
+  }
+  log('building (npm run build)…');
+  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm run build failed');
+  return true;
+}
+
+async function prepareDatabase(databaseUrl) {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: `${SETTINGS.pgUrl}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${SETTINGS.database}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${SETTINGS.database}"`);
+  } finally {
+    await admin.end();
+  }
+  const migrate = spawnSync(process.execPath, ['dist/src/database/migrate.js'], {
+    cwd: SETTINGS.cchDir,
+    env: { ...env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  });
+  if (migrate.status !== 0) {
+    throw new Error(`migrations failed: ${migrate.stderr || migrate.stdout}`);
+  }
+}
+
+async function dropDatabase() {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: `${SETTINGS.pgUrl}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${SETTINGS.database}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function flushRedis() {
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(SETTINGS.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function admin(base, token, method, path, body) {
+  const response = await request(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 300) {
+    throw new Error(`admin ${method} ${path} → ${response.statusCode}: ${text}`);
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+async function waitReady(base, child, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null)
+      throw new Error(`CCH exited (${child.exitCode}):\n${child.output()}`);
+    try {
+      const response = await request(`${base}/readyz`);
+      await response.body.dump();
+      if (response.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`CCH not ready after ${timeoutMs} ms:\n${child.output()}`);
+}
+
+// ----------------------------------------------------------------------------- measurement
+function percentile(sorted, q) {
+  if (sorted.length === 0) return null;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
+
+function summarise(samples) {
+  const sorted = Float64Array.from(samples).sort();
+  const mean = sorted.length ? sorted.reduce((sum, v) => sum + v, 0) / sorted.length : null;
+  return {
+    p50: percentile(sorted, 0.5),
+    p90: percentile(sorted, 0.9),
+    p99: percentile(sorted, 0.99),
+    max: sorted.length ? sorted[sorted.length - 1] : null,
+    mean,
+  };
+}
+
+/** Closed-loop load with autocannon; latencies kept per response (autocannon's own are whole ms). */
+function runAutocannon({ url, headers, body, connections, seconds }) {
+  return new Promise((resolve, reject) => {
+    const samples = [];
+    let non2xx = 0;
+    const started = performance.now();
+    const instance = autocannon(
+      {
+        url,
+        method: 'POST',
+        headers,
+        body,
+        connections,
+        pipelining: 1,
+        duration: seconds,
+        timeout: 30,
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const elapsed = (performance.now() - started) / 1000;
+        resolve({
+          requests: samples.length,
+          rps: samples.length / elapsed,
+          latencyMs: summarise(samples),
+          non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
+      else non2xx += 1;
+    });
+  });
+}
+
+/**
+ * Streaming load: `connections` clients each sending requests back to back for `seconds`,
+ * timing the first and the last body byte of every answer. A stream is stalled when no byte
+ * arrived for more than stallMs (before the first byte too); incomplete when it ended without
+ * the protocol's closing event.
+ */
+async function runStreamClient({ url, headers, body, connections, seconds, endMarker }) {
+  const dispatcher = new Agent({ connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const ttfb = [];
+  const ttlb = [];
+  let stalled = 0;
+  let incomplete = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        const response = await request(url, {
+          method: 'POST',
+          headers,
+          body,
+          dispatcher,
+          headersTimeout: 30_000,
+          bodyTimeout: 30_000,
+        });
+        if (response.statusCode !== 200) {
+          non2xx += 1;
+          await response.body.dump();
+          continue;
+        }
+        let first = null;
+        let last = t0;
+        let maxGap = 0;
+        let tail = '';
+        for await (const chunk of response.body) {
+          const now = performance.now();
+          if (first === null) first = now;
+          maxGap = Math.max(maxGap, now - last);
+          last = now;
+          tail = (tail + chunk.toString('latin1')).slice(-256);
+        }
+        const end = performance.now();
+        ttfb.push((first ?? end) - t0);
+        ttlb.push(end - t0);
+        if (maxGap > SETTINGS.stallMs) stalled += 1;
+        if (!tail.includes(endMarker)) incomplete += 1;
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  await dispatcher.close().catch(() => undefined);
+  return {
+    requests: ttlb.length,
+    rps: ttlb.length / elapsed,
+    latencyMs: summarise(ttlb),
+    ttfbMs: summarise(ttfb),
+    stalled,
+    incomplete,
+    non2xx,
+    errors,
+    timeouts: 0,
+  };
+}
+
+/** Peak RSS of a process over a run: VmHWM after resetting it, else the sampled VmRSS maximum. */
+function rssMonitor(pid) {
+  const statusPath = `/proc/${pid}/status`;
+  const readKb = (field) => {
+    try {
+      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+        readFileSync(statusPath, 'utf8'),
+      );
+      return match ? Number(match[1]) : null;
+    } catch {
+      return null;
+    }
+  };
+  let resetOk = false;
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    resetOk = true;
+  } catch {
+    resetOk = false;
+  }
+  let sampledMax = readKb('VmRSS') ?? 0;
+  const timer = setInterval(() => {
+    sampledMax = Math.max(sampledMax, readKb('VmRSS') ?? 0);
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      const hwm = resetOk ? (readKb('VmHWM') ?? 0) : 0;
+      return Math.max(sampledMax, hwm) / 1024;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------- lanes
+function laneSpecs(keys) {
+  const anthropicHeaders = (key) => ({
+    'content-type': 'application/json',
+    'anthropic-version': '2023-06-01',
+    'x-api-key': key,
+  });
+  const chatHeaders = {
+    'content-type': 'application/json',
+    authorization: 'Bearer bench-upstream-key',
+  };
+  const upstreamAnthropic = anthropicHeaders('bench-upstream-key');
+  const large = largeAnthropic(SETTINGS.largeBodyBytes);
+  return {
+    small: {
+      kind: 'http',
+      body: smallAnthropic(false),
+      upstream: { path: '/v1/messages', headers: upstreamAnthropic },
+      cch: { path: '/v1/messages', headers: anthropicHeaders(keys.anthropic) },
+      expect: '"type":"message"',
+    },
+    stream: {
+      kind: 'stream',
+      body: smallAnthropic(true),
+      upstream: { path: '/v1/messages', headers: upstreamAnthropic },
+      cch: { path: '/v1/messages', headers: anthropicHeaders(keys.anthropic) },
+      expect: 'message_stop',
+    },
+    large: {
+      kind: 'http',
+      body: large,
+      upstream: { path: '/v1/messages', headers: upstreamAnthropic },
+      cch: { path: '/v1/messages', headers: anthropicHeaders(keys.anthropic) },
+      expect: '"type":"message"',
+    },
+    translate: {
+      kind: 'http',
+      body: smallAnthropic(false),
+      upstreamBody: smallChat(false),
+      upstream: { path: '/v1/chat/completions', headers: chatHeaders },
+      cch: { path: '/v1/messages', headers: anthropicHeaders(keys.translate) },
+      expect: { upstream: '"object":"chat.completion"', cch: '"type":"message"' },
+    },
+    'translate-stream': {
+      kind: 'stream',
+      body: smallAnthropic(true),
+      upstreamBody: smallChat(true),
+      upstream: { path: '/v1/chat/completions', headers: chatHeaders },
+      cch: { path: '/v1/messages', headers: anthropicHeaders(keys.translate) },
+      expect: { upstream: '[DONE]', cch: 'message_stop' },
+    },
+  };
+}
+
+function requestFor(spec, target, bases) {
+  const viaCch = target === 'cch';
+  const side = viaCch ? spec.cch : spec.upstream;
+  const expect =
+    typeof spec.expect === 'string' ? spec.expect : viaCch ? spec.expect.cch : spec.expect.upstream;
+  return {
+    url: `${bases[target]}${side.path}`,
+    headers: side.headers,
+    body: viaCch ? spec.body : (spec.upstreamBody ?? spec.body),
+    expect,
+  };
+}
+
+async function sanityCheck(lane, target, req) {
+  const response = await request(req.url, {
+    method: 'POST',
+    headers: req.headers,
+    body: req.body,
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
+  });
+  const text = await response.body.text();
+  if (response.statusCode !== 200 || !text.includes(req.expect)) {
+    throw new Error(
+      `sanity check failed for lane ${lane} via ${target}: HTTP ${response.statusCode}: ${text.slice(0, 600)}`,
+    );
+  }
+}
+
+// ----------------------------------------------------------------------------------- report
+const fmt = (value, digits = 2) =>
+  value === null || value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+const fmtRps = (value) =>
+  value === null || value === undefined ? '–' : Math.round(value).toString();
+
+function table(results) {
+  const rows = [];
+  rows.push(
+    '| lane | c | direct rps | direct p50/p99 ms | floor rps | floor p50/p99 ms | CCH rps | CCH p50/p99 ms | CCH added p50/p99 ms | TTFB p50 direct/floor/CCH ms | stalled d/f/c | CCH failed | CCH peak RSS MB |',
+  );
+  rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const cells = (run) =>
+    run ? [fmtRps(run.rps), `${fmt(run.latencyMs.p50)} / ${fmt(run.latencyMs.p99)}`] : ['–', '–'];
+  for (const lane of SETTINGS.lanes) {
+    for (const c of SETTINGS.concurrency) {
+      const find = (target) =>
+        results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
+      const direct = find('direct');
+      const floor = find('floor');
+      const cch = find('cch');
+      const added =
+        direct && cch
+          ? `${fmt(cch.latencyMs.p50 - direct.latencyMs.p50)} / ${fmt(cch.latencyMs.p99 - direct.latencyMs.p99)}`
+          : '–';
+      const stream = (direct ?? cch ?? floor)?.ttfbMs !== undefined;
+      const ttfb = stream ? [direct, floor, cch].map((r) => fmt(r?.ttfbMs?.p50)).join(' / ') : '–';
+      const stalled = stream ? [direct, floor, cch].map((r) => r?.stalled ?? '–').join(' / ') : '–';
+      const failed = cch ? cch.non2xx + cch.errors + cch.timeouts + (cch.incomplete ?? 0) : '–';
+      rows.push(
+        `| ${lane} | ${c} | ${cells(direct).join(' | ')} | ${cells(floor).join(' | ')} | ${cells(cch).join(' | ')} | ${added} | ${ttfb} | ${stalled} | ${failed} | ${cch ? fmt(cch.peakRssMb, 0) : '–'} |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
+function gitCommit() {
+  if (env.BENCH_CCH_LABEL) return env.BENCH_CCH_LABEL;
+  const cwd = SETTINGS.cchDir;
+  const result = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], {
+    cwd,
+    encoding: 'utf8',
+  });
+  const commit = result.status === 0 ? result.stdout.trim() : 'unknown';
+  return dirty.stdout?.trim() ? `${commit}+dirty` : commit;
+}
+
+// ------------------------------------------------------------------------------------- main
+let scratchDir = null;
+let databaseCreated = false;
+let redisTouched = false;
+
+async function cleanup() {
+  await stopChildren().catch(() => undefined);
+  if (redisTouched) await flushRedis().catch((e) => log(`redis cleanup failed: ${e.message}`));
+  if (databaseCreated && !SETTINGS.keepDb) {
+    await dropDatabase().catch((e) => log(`database cleanup failed: ${e.message}`));
+  }
+  if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
+}
+
+async function main() {
+  const startedAt = new Date();
+  log(
+    `plan: lanes ${SETTINGS.lanes.join(',')} × c ${SETTINGS.concurrency.join(',')} × ${SETTINGS.targets.join(',')}, ` +
+      `${SETTINGS.seconds}s each (+${SETTINGS.warmupSeconds}s warm-up per lane/target): ~${Math.round(plannedSeconds)}s of load`,
+  );
+  const built = buildIfNeeded();
+
+  // 1. fake upstream and floor proxy
+  const fake = spawnChild('fake upstream', ['bench/fake-upstream.mjs'], {
+    env: {
+      ...env,
+      FAKE_LATENCY_MS: String(SETTINGS.upstreamLatencyMs),
+      FAKE_CHUNKS: String(SETTINGS.streamChunks),
+      FAKE_CHUNK_DELAY_MS: String(SETTINGS.streamChunkDelayMs),
+    },
+  });
+  const fakeUrl = `http://127.0.0.1:${await waitForListening(fake)}`;
+  const floor = spawnChild('floor proxy', ['bench/floor-proxy.mjs'], {
+    env: { ...env, FLOOR_UPSTREAM: fakeUrl },
+  });
+  const floorUrl = `http://127.0.0.1:${await waitForListening(floor)}`;
+
+  // 2. CCH with a scratch database and Redis DB of its own
+  const databaseUrl = `${SETTINGS.pgUrl}/${SETTINGS.database}`;
+  databaseCreated = true;
+  await prepareDatabase(databaseUrl);
+  redisTouched = true;
+  await flushRedis();
+  scratchDir = mkdtempSync(join(tmpdir(), 'cch-bench-'));
+  const adminToken = `bench-admin-${randomBytes(24).toString('hex')}`;
+  const port = await freePort();
+  const cchEnv = {
+    ...env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: SETTINGS.redisUrl,
+    ADMIN_TOKEN: adminToken,
+    MASTER_KEY: randomBytes(32).toString('base64'),
+    CCH_ROLES: 'gateway,admin,worker',
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: 'false',
+    EGRESS_ALLOWLIST: '127.0.0.1/32',
+    USAGE_SPOOL_DIR: join(scratchDir, 'spool'),
+    HEALTH_CHECK_INTERVAL_SECONDS: '3600',
+    LIMITS_FAIL_OPEN: 'true',
+  };
+  const cch = spawnChild(
+    'CCH',
+    ['--require', join(ROOT, 'bench', 'exit-with-parent.cjs'), 'dist/src/main.js'],
+    { env: cchEnv, cwd: SETTINGS.cchDir },
+  );
+  const cchUrl = `http://127.0.0.1:${port}`;
+  await waitReady(cchUrl, cch);
+  log(`CCH ready on ${cchUrl} (pid ${cch.pid}); fake upstream ${fakeUrl}; floor ${floorUrl}`);
+
+  // 3. providers, a user and keys, with limits on so the limits path runs
+  const limits = { rpm: 1_000_000, concurrentSessions: 100_000, usdDaily: '1000000' };
+  await admin(cchUrl, adminToken, 'POST', '/api/providers', {
+    name: 'bench-anthropic',
+    type: 'anthropic',
+    baseUrl: fakeUrl,
+    apiKey: 'bench-upstream-key',
+    groups: ['default'],
+  });
+  await admin(cchUrl, adminToken, 'POST', '/api/providers', {
+    name: 'bench-openai-chat',
+    type: 'openai-chat',
+    baseUrl: fakeUrl,
+    apiKey: 'bench-upstream-key',
+    groups: ['bench-translate'],
+  });
+  const user = await admin(cchUrl, adminToken, 'POST', '/api/users', {
+    name: 'bench user',
+    limits: { rpm: 1_000_000, usdDaily: '1000000' },
+  });
+  const anthropicKey = await admin(cchUrl, adminToken, 'POST', `/api/users/${user.id}/keys`, {
+    name: 'bench-anthropic',
+    limits,
+  });
+  const translateKey = await admin(cchUrl, adminToken, 'POST', `/api/users/${user.id}/keys`, {
+    name: 'bench-translate',
+    limits,
+    providerGroup: 'bench-translate',
+  });
+  const bases = { direct: fakeUrl, floor: floorUrl, cch: cchUrl };
+  const specs = laneSpecs({ anthropic: anthropicKey.key, translate: translateKey.key });
+
+  // 4. sanity: every lane answers correctly through every target (retry briefly while the
+  // provider directory picks up the new providers)
+  for (const lane of SETTINGS.lanes) {
+    for (const target of SETTINGS.targets) {
+      const req = requestFor(specs[lane], target, bases);
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await sanityCheck(lane, target, req);
+          break;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await sleep(250);
+        }
+      }
+    }
+  }
+
+  // 5. load
+  const results = [];
+  for (const lane of SETTINGS.lanes) {
+    const spec = specs[lane];
+    for (const target of SETTINGS.targets) {
+      if (SETTINGS.warmupSeconds > 0) {
+        const req = requestFor(spec, target, bases);
+        const warm = {
+          ...req,
+          connections: Math.min(16, Math.max(...SETTINGS.concurrency)),
+          seconds: SETTINGS.warmupSeconds,
+        };
+        if (spec.kind === 'stream') await runStreamClient({ ...warm, endMarker: req.expect });
+        else await runAutocannon(warm);
+      }
+    }
+    for (const c of SETTINGS.concurrency) {
+      for (const target of SETTINGS.targets) {
+        const req = requestFor(spec, target, bases);
+        const monitor = target === 'cch' ? rssMonitor(cch.pid) : null;
+        const run =
+          spec.kind === 'stream'
+            ? await runStreamClient({
+                ...req,
+                connections: c,
+                seconds: SETTINGS.seconds,
+                endMarker: req.expect,
+              })
+            : await runAutocannon({ ...req, connections: c, seconds: SETTINGS.seconds });
+        const peakRssMb = monitor ? monitor.stop() : undefined;
+        const row = { lane, concurrency: c, target, ...run, ...(peakRssMb ? { peakRssMb } : {}) };
+        results.push(row);
+        log(
+          `${lane} c=${c} ${target}: ${fmtRps(run.rps)} rps, p50 ${fmt(run.latencyMs.p50)} ms, p99 ${fmt(run.latencyMs.p99)} ms` +
+            (run.ttfbMs ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms, stalled ${run.stalled}` : '') +
+            (run.non2xx + run.errors + run.timeouts > 0
+              ? `, FAILED ${run.non2xx} non-2xx / ${run.errors} errors / ${run.timeouts} timeouts`
+              : '') +
+            (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : ''),
+        );
+        if (cch.exitCode !== null) throw new Error(`CCH died during the run:\n${cch.output()}`);
+      }
+    }
+  }
+
+  const readKb = (field) => {
+    try {
+      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+        readFileSync(`/proc/${cch.pid}/status`, 'utf8'),
+      );
+      return match ? Number(match[1]) / 1024 : null;
+    } catch {
+      return null;
+    }
+  };
+  const cchRssEndMb = readKb('VmRSS');
+  const markdown = table(results);
+  const finishedAt = new Date();
+  const report = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationSeconds: (finishedAt - startedAt) / 1000,
+    commit: gitCommit(),
+    cchDir: SETTINGS.cchDir,
+    built,
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+    },
+    settings: {
+      ...SETTINGS,
+      model: MODEL,
+      largeBodyBytes: specs.large?.body.length ?? SETTINGS.largeBodyBytes,
+    },
+    notes: [
+      'latency = time to the last byte of the answer (autocannon response time for non-streaming lanes, own client for streaming lanes)',
+      'CCH added = CCH minus direct-to-upstream at the same percentile',
+      'peakRssMb = CCH peak RSS during that run (VmHWM reset per run, else sampled VmRSS)',
+      'the load generator, the fake upstream, the floor proxy and CCH share this machine',
+    ],
+    cch: { rssEndMb: cchRssEndMb, peakRssMb: Math.max(0, ...results.map((r) => r.peakRssMb ?? 0)) },
+    results,
+    table: markdown,
+  };
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  const file = join(ROOT, 'bench-results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+
+  process.stdout.write(
+    `\nCCH bench ${report.commit}, node ${process.version}, ${report.machine.cpus} CPUs, ` +
+      `${SETTINGS.seconds}s per run, upstream latency ${SETTINGS.upstreamLatencyMs} ms, ` +
+      `stream ${SETTINGS.streamChunks} chunks × ${SETTINGS.streamChunkDelayMs} ms, large body ${Math.round((specs.large?.body.length ?? 0) / 1024)} KB\n` +
+      `latency = time to last byte; CCH added = CCH − direct at p50 / p99; stalled = no byte for > ${SETTINGS.stallMs} ms\n\n` +
+      `${markdown}\n\nwritten ${file}\n`,
+  );
+}
+
+let finished = false;
+const hardLimit = setTimeout(() => {
+  log(`hard time limit of ${Math.round(HARD_LIMIT_MS / 1000)} s reached; stopping everything`);
+  void cleanup().finally(() => process.exit(1));
+}, HARD_LIMIT_MS);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (finished) return;
+    finished = true;
+    log(`${signal}: stopping everything`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .then(async () => {
+    finished = true;
+    await cleanup();
+    clearTimeout(hardLimit);
+    process.exit(0);
+  })
+  .catch(async (error) => {
+    finished = true;
+    log(`failed: ${error?.stack ?? error}`);
+    for (const child of children) {
+      const output = child.output().trim();
+      if (output) log(`--- last output of ${child.benchName} ---\n${output.slice(-3000)}`);
+    }
+    await cleanup();
+    clearTimeout(hardLimit);
+    process.exit(1);
+  });

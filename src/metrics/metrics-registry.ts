@@ -1,0 +1,96 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Seconds; spans a fast non-streaming answer up to a long agentic stream. */
+const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+/** Seconds until the first content byte; tighter, since this is what users feel. */
+const TTFB_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60];
+
+/** Every metric CCH exports, registered once per process on one registry. */
+export interface CchMetrics {
+  registry: Registry;
+  requests: Counter<'route' | 'client' | 'provider' | 'status'>;
+  requestDuration: Histogram<'route' | 'client'>;
+  timeToFirstByte: Histogram<'route' | 'provider'>;
+  upstreamErrors: Counter<'provider' | 'class'>;
+  breakerState: Gauge<'provider'>;
+  queueDepth: Gauge<'queue'>;
+  queueOldestAge: Gauge<'queue'>;
+  usageSpooled: Counter;
+  usageWritten: Counter<'destination'>;
+}
+
+let singleton: CchMetrics | null = null;
+
+/**
+ * The process-wide metrics. prom-client refuses a second metric of the same name on a registry,
+ * and a process may build more than one Nest application (tests do), so the registry and its
+ * metrics are created once and shared by every MetricsService of the process.
+ */
+export function cchMetrics(): CchMetrics {
+  singleton ??= createMetrics();
+  return singleton;
+}
+
+function createMetrics(): CchMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'cch_requests_total',
+      help: 'Metered proxy requests, by client protocol (route), client, serving provider and outcome.',
+      labelNames: ['route', 'client', 'provider', 'status'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'cch_request_duration_seconds',
+      help: 'Wall time of metered proxy requests, from arrival to the last byte.',
+      labelNames: ['route', 'client'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    timeToFirstByte: new Histogram({
+      name: 'cch_time_to_first_byte_seconds',
+      help: 'Time from arrival until the serving provider sent its first byte.',
+      labelNames: ['route', 'provider'],
+      buckets: TTFB_BUCKETS,
+      registers,
+    }),
+    upstreamErrors: new Counter({
+      name: 'cch_upstream_errors_total',
+      help: 'Proxy requests that ended in an error, by the provider last tried and the error class.',
+      labelNames: ['provider', 'class'],
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'cch_breaker_state',
+      help: 'Circuit breaker of each enabled provider: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['provider'],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'cch_queue_depth',
+      help: 'Jobs waiting (including prioritized and delayed ones) in each BullMQ queue.',
+      labelNames: ['queue'],
+      registers,
+    }),
+    queueOldestAge: new Gauge({
+      name: 'cch_queue_oldest_age_seconds',
+      help: 'Age of the oldest waiting job of each BullMQ queue (0 when none waits).',
+      labelNames: ['queue'],
+      registers,
+    }),
+    usageSpooled: new Counter({
+      name: 'cch_usage_records_spooled_total',
+      help: 'Usage records written to the local spool because Redis and Postgres were both down.',
+      registers,
+    }),
+    usageWritten: new Counter({
+      name: 'cch_usage_records_written_total',
+      help: 'Usage records handed to the ledger, by the path they took (queue, database, spool).',
+      labelNames: ['destination'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,238 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Job, Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createApp } from '../../src/bootstrap';
+import { AppConfig } from '../../src/config/app-config';
+import { loadEnv } from '../../src/config/load-env';
+import { QueueName } from '../../src/jobs/queue-names';
+import { FakeAnthropic } from '../support/fake-anthropic';
+import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const MODEL = 'claude-sonnet-4-6';
+const CLAUDE_CODE_UA = 'claude-cli/2.1.0 (external, cli)';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The samples of a Prometheus text exposition (label order does not matter). */
+function parseExposition(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length === 0 || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[key] = value;
+    }
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+function sample(
+  samples: Sample[],
+  name: string,
+  labels: Record<string, string>,
+): number | undefined {
+  return samples.find(
+    (candidate) =>
+      candidate.name === name &&
+      Object.entries(labels).every(([key, value]) => candidate.labels[key] === value),
+  )?.value;
+}
+
+function post(baseUrl: string, key: string, stream: boolean, headers: Record<string, string> = {}) {
+  return fetch(`${baseUrl}/v1/messages`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': key,
+      'anthropic-version': '2023-06-01',
+      'user-agent': CLAUDE_CODE_UA,
+      ...headers,
+    },
+    body: JSON.stringify({
+      model: MODEL,
+      max_tokens: 50,
+      stream,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  });
+}
+
+async function scrape(baseUrl: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${baseUrl}/metrics`, { headers });
+  return { response, text: await response.text() };
+}
+
+describe('Observability: /metrics', () => {
+  let ctx: TestApp;
+  let upstream: FakeAnthropic;
+  let providerId: string;
+  let caller: SeededKey;
+  let parked: Job | undefined;
+
+  beforeAll(async () => {
+    ctx = await startTestApp();
+    upstream = await FakeAnthropic.start();
+    const group = `g-${randomUUID().slice(0, 8)}`;
+    providerId = await seedProvider(ctx.baseUrl, {
+      baseUrl: upstream.url,
+      apiKey: upstream.apiKey,
+      groups: [group],
+    });
+    caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+  });
+
+  afterAll(async () => {
+    await parked?.remove().catch(() => undefined);
+    await upstream.close();
+    await ctx.close();
+  });
+
+  it('should expose request counters, histograms, breaker, queue and usage metrics', async () => {
+    // A job parked far in the future: the queue has depth while the worker leaves it alone.
+    const healthQueue = ctx.app.get<Queue>(getQueueToken(QueueName.ProviderHealth));
+    parked = await healthQueue.add('metrics-test-parked', {}, { delay: 3_600_000 });
+
+    for (const stream of [false, true, true]) {
+      const response = await post(ctx.baseUrl, caller.key, stream);
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    upstream.enqueue({ kind: 'status', status: 400 });
+    const failed = await post(ctx.baseUrl, caller.key, false);
+    expect(failed.status).toBe(400);
+    await failed.text();
+
+    const { response, text } = await scrape(ctx.baseUrl);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const samples = parseExposition(text);
+    const request = { route: 'anthropic', client: 'claude-code', provider: providerId };
+
+    expect(sample(samples, 'cch_requests_total', { ...request, status: 'success' })).toBe(3);
+    expect(sample(samples, 'cch_requests_total', { ...request, status: 'error' })).toBe(1);
+    expect(
+      sample(samples, 'cch_upstream_errors_total', { provider: providerId, class: 'upstream_400' }),
+    ).toBe(1);
+
+    const duration = { route: 'anthropic', client: 'claude-code' };
+    expect(sample(samples, 'cch_request_duration_seconds_count', duration)).toBe(4);
+    expect(
+      sample(samples, 'cch_request_duration_seconds_bucket', { ...duration, le: '+Inf' }),
+    ).toBe(4);
+    expect(text).toMatch(
+      /cch_request_duration_seconds_bucket\{le="0\.1",route="anthropic",client="claude-code"\}/,
+    );
+    const ttfb = { route: 'anthropic', provider: providerId };
+    expect(sample(samples, 'cch_time_to_first_byte_seconds_count', ttfb)).toBe(4);
+    expect(sample(samples, 'cch_time_to_first_byte_seconds_bucket', { ...ttfb, le: '60' })).toBe(4);
+
+    expect(sample(samples, 'cch_breaker_state', { provider: providerId })).toBe(0);
+    expect(sample(samples, 'cch_usage_records_written_total', { destination: 'queue' })).toBe(4);
+    expect(sample(samples, 'cch_usage_records_spooled_total', {})).toBe(0);
+
+    expect(
+      sample(samples, 'cch_queue_depth', { queue: QueueName.ProviderHealth }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample(samples, 'cch_queue_depth', { queue: QueueName.UsageRecords })).toBeDefined();
+    expect(
+      sample(samples, 'cch_queue_oldest_age_seconds', { queue: QueueName.UsageRecords }),
+    ).toBeGreaterThanOrEqual(0);
+
+    // Default process metrics.
+    expect(sample(samples, 'process_cpu_user_seconds_total', {})).toBeDefined();
+    expect(sample(samples, 'nodejs_eventloop_lag_seconds', {})).toBeDefined();
+  });
+
+  it('should need no credentials when METRICS_TOKEN is not set', async () => {
+    const { response } = await scrape(ctx.baseUrl);
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('Observability: METRICS_TOKEN', () => {
+  const token = `metrics-${randomUUID()}`;
+  let ctx: TestApp;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ CCH_ROLES: 'admin', METRICS_TOKEN: token });
+  });
+
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  it('should refuse scrapes without the token', async () => {
+    expect((await scrape(ctx.baseUrl)).response.status).toBe(401);
+    const wrong = await scrape(ctx.baseUrl, { authorization: 'Bearer nope' });
+    expect(wrong.response.status).toBe(401);
+  });
+
+  it('should answer scrapes with the token', async () => {
+    const { response, text } = await scrape(ctx.baseUrl, { authorization: `Bearer ${token}` });
+    expect(response.status).toBe(200);
+    expect(text).toContain('# TYPE cch_requests_total counter');
+  });
+});
+
+describe('Observability: trace ids in request logs', () => {
+  const lines: Record<string, unknown>[] = [];
+  let ctx: { close(): Promise<void>; baseUrl: string };
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n')) {
+          if (line.trim().length > 0) lines.push(JSON.parse(line) as Record<string, unknown>);
+        }
+        done();
+      },
+    });
+    const config = new AppConfig(loadEnv({ ...process.env, CCH_ROLES: 'admin' }));
+    const { app } = await createApp(config, pino({ level: 'info' }, sink));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.getHttpServer().address();
+    if (address === null || typeof address === 'string') throw new Error('no TCP port');
+    ctx = { baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+  });
+
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  function linesOf(requestId: string | null): Record<string, unknown>[] {
+    return lines.filter((line) => line.requestId === requestId);
+  }
+
+  it('should log the trace id of a valid traceparent next to the request id', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await fetch(`${ctx.baseUrl}/healthz`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-cch-request-id');
+    const logged = linesOf(requestId);
+    expect(logged.map((line) => line.msg)).toEqual(
+      expect.arrayContaining(['incoming request', 'request completed']),
+    );
+    for (const line of logged) expect(line.traceId).toBe(traceId);
+  });
+
+  it('should log no trace id without a valid traceparent', async () => {
+    const response = await fetch(`${ctx.baseUrl}/healthz`, {
+      headers: { traceparent: '00-not-a-trace-01' },
+    });
+    const logged = linesOf(response.headers.get('x-cch-request-id'));
+    expect(logged.length).toBeGreaterThan(0);
+    for (const line of logged) expect(line).not.toHaveProperty('traceId');
+  });
+});
