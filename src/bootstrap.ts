@@ -46,6 +46,7 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
   );
   app.useGlobalFilters(new UnknownErrorFilter());
   installBodyParsing(app);
+  installAdminSecurityHeaders(app);
   // SIGTERM: drain in-flight requests (GracefulShutdown), close everything, exit 0.
   app.enableShutdownHooks([], { useProcessExit: true });
   if (config.hasRole('admin')) {
@@ -90,6 +91,39 @@ function installBodyParsing(app: NestFastifyApplication): void {
   );
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-cch-request-id', request.id);
+    done();
+  });
+}
+
+/** The admin API and the machine-readable docs: JSON only, never framed or cached. */
+const ADMIN_API_PATH = /^\/(api|docs-json|docs-yaml)(\/|\?|$)/;
+/** Swagger UI: its own scripts, styles and images (its init script and inline bits). */
+const SWAGGER_UI_PATH = /^\/docs(\/|\?|$)/;
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+const SWAGGER_UI_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; " +
+  "img-src 'self' data:; frame-ancestors 'none'";
+
+/**
+ * Security headers of the admin surface (`/api/**`, `/docs`). Proxy routes are left alone: their
+ * streaming (SSE) responses are shaped by the upstream protocol. No CORS headers anywhere (CORS
+ * is never enabled), so browsers on other origins cannot read admin responses.
+ */
+function installAdminSecurityHeaders(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const isApi = ADMIN_API_PATH.test(request.url);
+    if (isApi || SWAGGER_UI_PATH.test(request.url)) {
+      void reply.headers({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': isApi ? API_CSP : SWAGGER_UI_CSP,
+      });
+      if (isApi) {
+        void reply.header('cache-control', 'no-store');
+      }
+    }
     done();
   });
 }

@@ -2,20 +2,58 @@ import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Inject,
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import Redis from 'ioredis';
+import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { UserRole } from '../users/user.entity';
+import { AdminAuthLimiter } from './admin-auth-limiter';
+import { extractAdminCredential } from './admin-credentials';
 import { ADMIN_STRATEGY } from './admin.strategy';
 import { AdminPrincipal } from './principal';
 
 export const ADMIN_ROLES_KEY = 'cch:admin-roles';
 
-/** 401 when no valid credential was presented. */
+/**
+ * 401 when no valid credential was presented. A client IP with too many recently failed
+ * authentications gets 429 (with `retry-after`) before its credential is even looked at.
+ * `request.ip` honours X-Forwarded-For only with TRUST_PROXY=true.
+ */
 @Injectable()
 export class AdminAuthGuard extends AuthGuard(ADMIN_STRATEGY) {
+  private readonly limiter: AdminAuthLimiter;
+
+  constructor(@Inject(REDIS_CLIENT) redis: Redis) {
+    super();
+    this.limiter = new AdminAuthLimiter(redis);
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const blockedFor = await this.limiter.retryAfterSeconds(request.ip);
+    if (blockedFor !== null) {
+      throw tooManyFailures(reply, blockedFor);
+    }
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      // Only a presented-but-wrong credential is a guess; a missing one proves and risks nothing.
+      if (error instanceof UnauthorizedException && extractAdminCredential(request.headers)) {
+        await this.limiter.recordFailure(request.ip);
+      }
+      throw error;
+    }
+  }
+
   override handleRequest<T>(error: unknown, principal: T | false): T {
     if (error || !principal) {
       throw new UnauthorizedException(
@@ -24,6 +62,14 @@ export class AdminAuthGuard extends AuthGuard(ADMIN_STRATEGY) {
     }
     return principal;
   }
+}
+
+function tooManyFailures(reply: FastifyReply, retryAfterSeconds: number): HttpException {
+  void reply.header('retry-after', String(retryAfterSeconds));
+  return new HttpException(
+    `Too many failed authentications from this address; retry in ${retryAfterSeconds} s`,
+    HttpStatus.TOO_MANY_REQUESTS,
+  );
 }
 
 /** 403 when the authenticated principal's role is not among the route's roles. */

@@ -89,7 +89,8 @@ describe('Usage ledger: no loss, no duplicates', () => {
       expect(statuses).toHaveLength(total);
       expect(statuses.filter((status) => status !== 200)).toEqual([]);
 
-      const counts = await waitForCount(db, caller.keyId, total, 30_000);
+      // Jobs Redis had handed out when it died come back through the stalled-job check (5 s).
+      const counts = await waitForCount(db, caller.keyId, total, 60_000);
       expect(counts).toEqual({ rows: total, distinct: total });
     } finally {
       await ctx.close();
