@@ -2,12 +2,16 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { BadRequestException } from '@nestjs/common';
-import { FastifyRequest, LogController } from 'fastify';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger';
 import { UnknownErrorFilter } from './common/http/unknown-error.filter';
+import { adminJsonProblem, urlHasNul } from './common/http/json-guard';
+import { GatewayError, GatewayErrorCode } from './common/errors/gateway-error';
+import { clientProtocolOf } from './proxy/client-protocol';
+import { errorEnvelope } from './proxy/proxy-error.filter';
 import { AppConfig } from './config/app-config';
 import { traceAwareChildLogger } from './metrics/trace-context';
 
@@ -31,6 +35,14 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     // A valid W3C `traceparent` adds its trace id (`traceId`) to every log line of the request.
     childLoggerFactory: traceAwareChildLogger,
+    // A malformed URL never reaches a route; answer it like any other bad request.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const body = JSON.stringify({ statusCode: 400, message: error.message });
+      void reply
+        .code(400)
+        .header('content-type', 'application/json')
+        .send(PROXY_PATH.test(request.url) ? toProxyEnvelope(request, 400, body) : body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forConfig(config),
@@ -82,13 +94,50 @@ function installBodyParsing(app: NestFastifyApplication): void {
         done(null, undefined);
         return;
       }
+      const text = body.toString('utf8');
+      const problem = adminJsonProblem(text);
+      if (problem) {
+        done(new BadRequestException(problem));
+        return;
+      }
       try {
-        done(null, JSON.parse(body.toString('utf8')));
+        done(null, JSON.parse(text));
       } catch {
         done(new BadRequestException('Request body is not valid JSON'));
       }
     },
   );
+  // Proxy routes take any content type as raw bytes: the route answers a non-JSON body with a
+  // 400 in the client's own envelope instead of Fastify's generic 415.
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer' },
+    (
+      request: FastifyRequest,
+      body: Buffer,
+      done: (error: Error | null, value?: unknown) => void,
+    ) => {
+      if (PROXY_PATH.test(request.url)) done(null, body);
+      else done(new UnsupportedMediaTypeException('Send application/json'));
+    },
+  );
+  // Errors raised before a route runs (body too large, bad media type, malformed URL) come in the
+  // framework's shape; on a proxy path they are rewritten into that client's protocol envelope.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode < 400 || !PROXY_PATH.test(request.url) || typeof payload !== 'string') {
+      done(null, payload);
+      return;
+    }
+    done(null, toProxyEnvelope(request, reply.statusCode, payload));
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (urlHasNul(request.url)) {
+      void reply.code(400).send({ statusCode: 400, message: 'The URL contains a NUL character.' });
+      return;
+    }
+    // (Proxy paths get this answer in their protocol's envelope through the onSend hook.)
+    done();
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-cch-request-id', request.id);
     done();
@@ -126,6 +175,22 @@ function installAdminSecurityHeaders(app: NestFastifyApplication): void {
     }
     done();
   });
+}
+
+/** A framework-shaped error body (`{statusCode, message}`) in the proxy client's envelope. */
+function toProxyEnvelope(request: FastifyRequest, status: number, payload: string): string {
+  let message = 'Bad request';
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (parsed === null || typeof parsed !== 'object' || !('statusCode' in parsed)) return payload;
+    if ('message' in parsed && typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    return payload;
+  }
+  const error = new GatewayError(GatewayErrorCode.INVALID_REQUEST, message, { status });
+  return JSON.stringify(
+    errorEnvelope(clientProtocolOf(request.url, request.headers), error, String(request.id)),
+  );
 }
 
 function mountSwagger(app: NestFastifyApplication): void {

@@ -14,6 +14,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { UserRole } from '../users/user.entity';
+import { AppConfig } from '../config/app-config';
 import { AdminAuthLimiter } from './admin-auth-limiter';
 import { extractAdminCredential } from './admin-credentials';
 import { ADMIN_STRATEGY } from './admin.strategy';
@@ -30,9 +31,9 @@ export const ADMIN_ROLES_KEY = 'cch:admin-roles';
 export class AdminAuthGuard extends AuthGuard(ADMIN_STRATEGY) {
   private readonly limiter: AdminAuthLimiter;
 
-  constructor(@Inject(REDIS_CLIENT) redis: Redis) {
+  constructor(@Inject(REDIS_CLIENT) redis: Redis, config: AppConfig) {
     super();
-    this.limiter = new AdminAuthLimiter(redis);
+    this.limiter = new AdminAuthLimiter(redis, { maxFailures: config.env.ADMIN_AUTH_MAX_FAILURES });
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -214,6 +214,12 @@ export class EnvSchema {
   @Min(0)
   SHUTDOWN_GRACE_MS = 30_000;
 
+  /** Failed admin authentications per client IP in 5 minutes before that IP gets 429. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ADMIN_AUTH_MAX_FAILURES = 10;
+
   /** Where usage records wait when both Redis and Postgres are unreachable. */
   @IsString()
   USAGE_SPOOL_DIR = '.cch/spool';

@@ -20,7 +20,7 @@ export interface ProviderHealthResult {
 }
 
 const PROBE_TIMEOUT_MS = 10_000;
-const HISTORY_LENGTH = 50;
+export const HISTORY_LENGTH = 50;
 
 function isTimeout(error: unknown): boolean {
   return (
@@ -106,6 +106,23 @@ export class ProviderHealthService {
   async latest(providerId: string): Promise<ProviderHealthResult | null> {
     const raw = await this.redis.get(healthKey(providerId));
     return raw ? (JSON.parse(raw) as ProviderHealthResult) : null;
+  }
+
+  /** Newest first, at most `limit` (the list keeps the last HISTORY_LENGTH results). */
+  async history(providerId: string, limit = HISTORY_LENGTH): Promise<ProviderHealthResult[]> {
+    const count = Math.max(1, Math.min(limit, HISTORY_LENGTH));
+    const raw = await this.redis.lrange(healthHistoryKey(providerId), 0, count - 1);
+    return raw.map((entry) => JSON.parse(entry) as ProviderHealthResult);
+  }
+
+  /** One provider now (an admin's "test" button), published exactly like a sweep result. */
+  async probeAndPublish(
+    provider: ProviderEntity,
+    resultTtlSeconds: number,
+  ): Promise<ProviderHealthResult> {
+    const result = await this.probe(provider);
+    await this.publish(result, resultTtlSeconds);
+    return result;
   }
 
   private async publish(result: ProviderHealthResult, ttlSeconds: number): Promise<void> {

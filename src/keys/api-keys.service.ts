@@ -1,3 +1,4 @@
+import { rejectNulls } from '../common/admin/reject-nulls';
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -72,6 +73,7 @@ export class ApiKeysService {
     dto: ApiKeyUpdateDto,
     context: AuditContext,
   ): Promise<ApiKeyResponseDto> {
+    rejectNulls(dto, ['name', 'enabled', 'limits']);
     const key = await this.require(id);
     const changes: Partial<ApiKeyEntity> = {
       ...(dto.name !== undefined && { name: dto.name }),

@@ -1,3 +1,4 @@
+import { rejectNulls } from '../common/admin/reject-nulls';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource, QueryFailedError } from 'typeorm';
@@ -80,6 +81,22 @@ export class ProvidersService {
     dto: ProviderUpdateDto,
     context: AuditContext,
   ): Promise<ProviderResponseDto> {
+    rejectNulls(dto, [
+      'name',
+      'type',
+      'baseUrl',
+      'apiKey',
+      'authScheme',
+      'weight',
+      'priority',
+      'groups',
+      'models',
+      'modelRedirects',
+      'costMultiplier',
+      'timeouts',
+      'limits',
+      'enabled',
+    ]);
     await this.require(id);
     const changes: Partial<ProviderEntity> = {
       ...(dto.name !== undefined && { name: dto.name }),
@@ -124,6 +141,25 @@ export class ProvidersService {
       );
     });
     await this.announce();
+  }
+
+  /** The live provider row (404 if unknown or deleted), e.g. for an on-demand health probe. */
+  requireEntity(id: string): Promise<ProviderEntity> {
+    return this.require(id);
+  }
+
+  /** Audits an admin-triggered health probe (`provider.test`) with its outcome. */
+  async recordTest(
+    id: string,
+    outcome: Record<string, unknown>,
+    context: AuditContext,
+  ): Promise<void> {
+    await this.audit.record(context, {
+      action: 'provider.test',
+      targetType: 'provider',
+      targetId: id,
+      changes: outcome,
+    });
   }
 
   /** The decrypted upstream key, for the gateway and health checks only. */

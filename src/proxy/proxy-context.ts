@@ -78,9 +78,10 @@ export function usagePayload(context: ProxyContext, outcome: ProxyOutcome): Reco
     clientProtocol: context.clientProtocol,
     clientName: context.clientName,
     providerProtocol: outcome.providerProtocol,
-    requestedModel: context.model,
-    upstreamModel: outcome.upstreamModel,
-    sessionId: context.sessionId,
+    // Client-chosen strings: Postgres text cannot hold NUL, and the record must never be refused.
+    requestedModel: withoutNul(context.model),
+    upstreamModel: outcome.upstreamModel === null ? null : withoutNul(outcome.upstreamModel),
+    sessionId: context.sessionId === null ? null : withoutNul(context.sessionId),
     stream: context.stream,
     ...outcome.usage,
     costUsd: outcome.costUsd,
@@ -94,4 +95,8 @@ export function usagePayload(context: ProxyContext, outcome: ProxyOutcome): Reco
     ttfbMs: outcome.ttfbMs,
     createdAt: context.startedAtIso,
   };
+}
+
+function withoutNul(value: string): string {
+  return value.includes('\0') ? value.replace(/\0/g, '\uFFFD') : value;
 }

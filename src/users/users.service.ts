@@ -1,3 +1,4 @@
+import { rejectNulls } from '../common/admin/reject-nulls';
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -56,6 +57,7 @@ export class UsersService {
   }
 
   async update(id: string, dto: UserUpdateDto, context: AuditContext): Promise<UserResponseDto> {
+    rejectNulls(dto, ['name', 'role', 'limits', 'enabled']);
     await this.require(id);
     const changes: Partial<UserEntity> = {
       ...(dto.name !== undefined && { name: dto.name }),

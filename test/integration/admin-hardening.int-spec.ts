@@ -11,7 +11,11 @@ describe('Admin hardening', () => {
   beforeAll(async () => {
     // Behind a trusted ingress: X-Forwarded-For decides the client IP, so every brute-force
     // attempt here comes from a documentation address and never blocks 127.0.0.1 for other specs.
-    ctx = await startTestApp({ CCH_ROLES: 'gateway,admin', TRUST_PROXY: 'true' });
+    ctx = await startTestApp({
+      CCH_ROLES: 'gateway,admin',
+      TRUST_PROXY: 'true',
+      ADMIN_AUTH_MAX_FAILURES: '10',
+    });
   });
 
   afterAll(async () => {
@@ -115,7 +119,8 @@ describe('Admin hardening', () => {
 
   describe('CORS', () => {
     it('should send no CORS headers to a cross-origin request on admin or proxy routes', async () => {
-      const origin = { origin: 'https://evil.example' };
+      // Its own client address: other suites' failed logins from 127.0.0.1 share this Redis.
+      const origin = { origin: 'https://evil.example', 'x-forwarded-for': `${NET}.200` };
       const responses = [
         await fetch(`${ctx.baseUrl}/api/users`, {
           headers: { ...origin, authorization: `Bearer ${TEST_ENV.ADMIN_TOKEN}` },

@@ -16,6 +16,8 @@ export const TEST_ENV = {
   LOG_LEVEL: 'silent',
   CCH_ROLES: 'gateway,admin,worker',
   HEALTH_CHECK_INTERVAL_SECONDS: '3600',
+  // Suites share one IP and Redis database: only the hardening test runs with the real threshold.
+  ADMIN_AUTH_MAX_FAILURES: '100000',
   // The fake upstreams listen on the loopback interface, which the egress guard refuses unless
   // allow-listed (NODE_ENV=test, like production, permits nothing by default).
   EGRESS_ALLOWLIST: '127.0.0.1/32,::1/128,localhost',

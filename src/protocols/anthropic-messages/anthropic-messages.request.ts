@@ -28,6 +28,12 @@ export function inspectAnthropicRequest(body: unknown): AnthropicRequestInspecti
     return { ok: false, message: 'model: must be a non-empty string' };
   }
   if (!Array.isArray(messages)) return { ok: false, message: 'messages: must be an array' };
+  const badMessage = messages.findIndex(
+    (message) => !isRecord(message) || typeof message.role !== 'string',
+  );
+  if (badMessage >= 0) {
+    return { ok: false, message: `messages.${badMessage}: must be an object with a role` };
+  }
   if (maxTokens !== undefined && !(Number.isSafeInteger(maxTokens) && Number(maxTokens) > 0)) {
     return { ok: false, message: 'max_tokens: must be a positive integer' };
   }
