@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ClaudeRunOptions, ClaudeRunResult, runClaude } from '../support/claude-cli';
 import { FAKE_USAGE, FakeAnthropic, RecordedRequest } from '../support/fake-anthropic';
-import { LedgerRow, seedProvider, seedUserAndKey, SeededKey, waitForLedger } from '../support/seed';
-import { startTestApp, TestApp } from '../support/test-app';
-import { TEST_ENV } from '../support/test-env';
+import { LedgerRow, seedUserAndKey, SeededKey, waitForLedger } from '../support/seed';
+import { TestApp } from '../support/test-app';
+import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 
 /** Each run takes about half a second; the generous limits only guard against a hung CLI. */
 const CLI_TIMEOUT_MS = 45_000;
@@ -25,25 +25,16 @@ describe('Claude Code CLI through the gateway', () => {
   let group: string;
   let caller: SeededKey;
 
+  let bed: GatewayBed;
+
   beforeAll(async () => {
-    ctx = await startTestApp();
-    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
-    await db.connect();
-    upstream = await FakeAnthropic.start();
-    // A group of its own, so providers created by other suites never serve these requests.
-    group = `g-${randomUUID().slice(0, 8)}`;
-    await seedProvider(ctx.baseUrl, {
-      baseUrl: upstream.url,
-      apiKey: upstream.apiKey,
-      groups: [group],
-    });
+    bed = await startGatewayBed({});
+    ({ ctx, db, upstream, group } = bed);
     caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
   });
 
   afterAll(async () => {
-    await upstream.close();
-    await db.end();
-    await ctx.close();
+    await bed.close();
   });
 
   beforeEach(() => upstream.reset());

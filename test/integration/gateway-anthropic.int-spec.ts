@@ -3,15 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { FAKE_USAGE, FakeAnthropic } from '../support/fake-anthropic';
 import { call } from '../support/http';
-import {
-  seedProvider,
-  seedUserAndKey,
-  SeededKey,
-  waitForRequest,
-  waitForRow,
-} from '../support/seed';
-import { startTestApp, TestApp } from '../support/test-app';
-import { TEST_ENV } from '../support/test-env';
+import { seedUserAndKey, SeededKey, waitForRequest, waitForRow } from '../support/seed';
+import { TestApp } from '../support/test-app';
+import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 
 const MODEL = 'claude-sonnet-4-6';
 
@@ -22,27 +16,19 @@ describe('Gateway: Anthropic Messages', () => {
   let group: string;
   let caller: SeededKey;
 
+  let bed: GatewayBed;
+
   beforeAll(async () => {
-    ctx = await startTestApp();
-    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
-    await db.connect();
-    upstream = await FakeAnthropic.start();
-    // A group of its own, so providers created by other suites never serve these requests.
-    group = `g-${randomUUID().slice(0, 8)}`;
-    await seedProvider(ctx.baseUrl, {
-      baseUrl: upstream.url,
-      apiKey: upstream.apiKey,
-      groups: [group],
+    bed = await startGatewayBed({
       modelRedirects: { 'claude-legacy*': MODEL },
       costMultiplier: '2',
     });
+    ({ ctx, db, upstream, group } = bed);
     caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
   });
 
   afterAll(async () => {
-    await upstream.close();
-    await db.end();
-    await ctx.close();
+    await bed.close();
   });
 
   beforeEach(() => upstream.reset());

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
-import { startTestApp, TestApp } from '../support/test-app';
-import { TEST_ENV } from '../support/test-env';
+import { TestApp } from '../support/test-app';
+import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 
 const MODEL = 'claude-sonnet-4-6';
 /** 1,000 output tokens at $15/MTok plus a small body: each request reserves about $0.0151. */
@@ -32,23 +32,15 @@ describe('Gateway: limits and budgets', () => {
   let upstream: FakeAnthropic;
   let group: string;
 
+  let bed: GatewayBed;
+
   beforeAll(async () => {
-    ctx = await startTestApp();
-    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
-    await db.connect();
-    upstream = await FakeAnthropic.start();
-    group = `g-${randomUUID().slice(0, 8)}`;
-    await seedProvider(ctx.baseUrl, {
-      baseUrl: upstream.url,
-      apiKey: upstream.apiKey,
-      groups: [group],
-    });
+    bed = await startGatewayBed({});
+    ({ ctx, db, upstream, group } = bed);
   });
 
   afterAll(async () => {
-    await upstream.close();
-    await db.end();
-    await ctx.close();
+    await bed.close();
   });
 
   beforeEach(() => upstream.reset());
