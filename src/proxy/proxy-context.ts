@@ -47,6 +47,8 @@ export interface ProxyOutcome {
   errorClass: string | null;
   attempts: number;
   ttfbMs: number | null;
+  /** Time spent waiting on upstreams (all attempts), excluded from `x-cch-overhead-ms`. */
+  upstreamMs: number;
   costUsd: string | null;
   priceVersion: string | null;
 }
@@ -64,6 +66,7 @@ export function emptyOutcome(): ProxyOutcome {
     errorClass: null,
     attempts: 0,
     ttfbMs: null,
+    upstreamMs: 0,
     costUsd: null,
     priceVersion: null,
   };
@@ -99,4 +102,16 @@ export function usagePayload(context: ProxyContext, outcome: ProxyOutcome): Reco
 
 function withoutNul(value: string): string {
   return value.includes('\0') ? value.replace(/\0/g, '\uFFFD') : value;
+}
+
+/**
+ * Headers of every answer the pipeline writes: the request id, and `x-cch-overhead-ms`, the time
+ * spent in CCH itself so far (elapsed minus time waiting on upstreams), as LiteLLM reports it.
+ */
+export function answerHeaders(
+  context: ProxyContext,
+  outcome: ProxyOutcome,
+): Record<string, string> {
+  const overhead = Math.max(0, performance.now() - context.startedAt - outcome.upstreamMs);
+  return { 'x-cch-request-id': context.requestId, 'x-cch-overhead-ms': overhead.toFixed(2) };
 }

@@ -15,7 +15,13 @@ import { MetricsService } from '../metrics/metrics.service';
 import { attemptPassThrough, UpstreamStream } from './passthrough-attempt';
 import { passThroughSpec, PassThroughSpec } from './passthrough-spec';
 import { ProviderRouter, RoutedCandidate } from './provider-router.service';
-import { emptyOutcome, ProxyContext, ProxyOutcome, usagePayload } from './proxy-context';
+import {
+  answerHeaders,
+  emptyOutcome,
+  ProxyContext,
+  ProxyOutcome,
+  usagePayload,
+} from './proxy-context';
 import { sendJson, SSE_HEADERS, writeChunk } from './response-writer';
 import { adapterFor } from './conversion/adapter-registry';
 import { liveConversionContext } from './conversion/conversion-context';
@@ -131,7 +137,9 @@ export class ProxyPipeline {
         lastFailure = converted;
         continue;
       }
+      const upstreamStarted = performance.now();
       const result = await attemptPassThrough(this.upstream, context, spec, candidate, signal);
+      outcome.upstreamMs += performance.now() - upstreamStarted;
       if (result.kind === 'retry') {
         lastFailure = result;
         // A refused address is configuration, not an outage: it must not open the breaker.
@@ -152,7 +160,7 @@ export class ProxyPipeline {
       outcome.ttfbMs = Math.round(performance.now() - context.startedAt);
       sendJson(response, result.status, result.body, {
         'content-type': result.contentType,
-        'x-cch-request-id': context.requestId,
+        ...answerHeaders(context, outcome),
       });
       return;
     }
@@ -171,6 +179,7 @@ export class ProxyPipeline {
     const providerId = candidate.provider.entity.id;
     const client = adapterFor(context.clientProtocol);
     context.ir ??= decodeClientRequest(client, context);
+    const upstreamStarted = performance.now();
     const result = await attemptConverted(
       this.upstream,
       {
@@ -183,6 +192,7 @@ export class ProxyPipeline {
       candidate,
       signal,
     );
+    outcome.upstreamMs += performance.now() - upstreamStarted;
     if (result.kind === 'retry') {
       if (result.errorClass !== 'egress_refused')
         void this.router.breaker.recordFailure(providerId);
@@ -202,16 +212,19 @@ export class ProxyPipeline {
       outcome.httpStatus = result.status;
       outcome.status = UsageStatus.Error;
       outcome.errorClass = `upstream_${result.status}`;
-      sendJson(response, result.status, JSON.stringify(result.body), {
-        'x-cch-request-id': context.requestId,
-      });
+      sendJson(
+        response,
+        result.status,
+        JSON.stringify(result.body),
+        answerHeaders(context, outcome),
+      );
       return 'done';
     }
     outcome.httpStatus = 200;
     outcome.status = UsageStatus.Success;
     outcome.usage = result.usage;
     outcome.stopReason = result.stopReason;
-    sendJson(response, 200, JSON.stringify(result.body), { 'x-cch-request-id': context.requestId });
+    sendJson(response, 200, JSON.stringify(result.body), answerHeaders(context, outcome));
     return 'done';
   }
 
@@ -312,7 +325,7 @@ export class ProxyPipeline {
   ): Promise<void> {
     outcome.ttfbMs = stream.ttfbMs;
     outcome.httpStatus = 200;
-    response.writeHead(200, { ...SSE_HEADERS, 'x-cch-request-id': context.requestId });
+    response.writeHead(200, { ...SSE_HEADERS, ...answerHeaders(context, outcome) });
     const { tap, parser } = stream;
     let clientGone = false;
     try {

@@ -285,4 +285,25 @@ describe('Gateway: Anthropic Messages', () => {
       expect(upstream.requests).toHaveLength(1);
     });
   });
+
+  it('should report the time spent in CCH itself, excluding the upstream, in x-cch-overhead-ms', async () => {
+    upstream.enqueue({ kind: 'ok', delayMs: 300 });
+    const started = Date.now();
+    const response = await fetch(`${ctx.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': caller.key },
+      body: JSON.stringify({
+        model: MODEL,
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    const overhead = Number(response.headers.get('x-cch-overhead-ms'));
+    expect(Number.isFinite(overhead)).toBe(true);
+    expect(overhead).toBeGreaterThanOrEqual(0);
+    // The 300 ms the upstream took are not CCH's.
+    expect(overhead).toBeLessThan(300);
+  });
 });

@@ -5,7 +5,7 @@ import { IrRequest } from '../../protocols/ir/ir-request';
 import { ProtocolAdapter, ProtocolRequestError } from '../../protocols/protocol-adapter';
 import { ClientAbortedError } from '../upstream-failure';
 import { ConvertedStream } from '../converted-attempt';
-import { ProxyContext, ProxyOutcome } from '../proxy-context';
+import { answerHeaders, ProxyContext, ProxyOutcome } from '../proxy-context';
 import { SSE_HEADERS, writeChunk } from '../response-writer';
 
 /** The client's request in IR form; a body its protocol does not accept is a 400 in its envelope. */
@@ -33,7 +33,7 @@ export async function relayConverted(
 ): Promise<void> {
   outcome.ttfbMs = stream.ttfbMs;
   outcome.httpStatus = 200;
-  response.writeHead(200, { ...SSE_HEADERS, 'x-cch-request-id': context.requestId });
+  response.writeHead(200, { ...SSE_HEADERS, ...answerHeaders(context, outcome) });
   let clientGone = !(await writeChunk(response, stream.prefix));
   try {
     while (!clientGone) {
