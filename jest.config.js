@@ -1,6 +1,7 @@
 /**
- * Two projects: `unit` (pure code, no I/O) and `integration` (real Postgres, Redis, BullMQ and
- * HTTP). Type checking happens in `npm run typecheck`; here ts-jest only transpiles, for speed.
+ * Three projects: `unit` (pure code, no I/O), `integration` (real Postgres, Redis, BullMQ and
+ * HTTP) and `browser` (the console in chromium against a real app). Type checking happens in
+ * `npm run typecheck`; here ts-jest only transpiles, for speed.
  */
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }],
@@ -27,6 +28,17 @@ module.exports = {
       transformIgnorePatterns,
       moduleFileExtensions: ['ts', 'js', 'json'],
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      setupFiles: ['<rootDir>/test/support/test-env.ts'],
+    },
+    {
+      // The console in a real browser (Debian chromium via playwright-core) against a real app.
+      displayName: 'browser',
+      testEnvironment: 'node',
+      transform,
+      transformIgnorePatterns,
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/test-env.ts'],
     },

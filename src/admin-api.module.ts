@@ -3,10 +3,12 @@ import { PassportModule } from '@nestjs/passport';
 import { AdminAuthService } from './auth/admin-auth.service';
 import { AdminAuthGuard, AdminRolesGuard } from './auth/admin-auth.guard';
 import { AdminStrategy } from './auth/admin.strategy';
+import { SessionController } from './auth/session.controller';
 import { PricesAdminController } from './billing/prices.admin.controller';
 import { UsageAdminController } from './billing/usage.admin.controller';
 import { DomainModule } from './domain.module';
 import { ApiKeysAdminController } from './keys/api-keys.admin.controller';
+import { ProviderStatusController } from './providers/provider-status.controller';
 import { ProvidersAdminController } from './providers/providers.admin.controller';
 import { MeController } from './reports/me.controller';
 import { MeService } from './reports/me.service';
@@ -22,11 +24,13 @@ import { UsersAdminController } from './users/users.admin.controller';
   controllers: [
     UsersAdminController,
     ApiKeysAdminController,
+    ProviderStatusController,
     ProvidersAdminController,
     UsageAdminController,
     PricesAdminController,
     ReportsController,
     MeController,
+    SessionController,
   ],
   providers: [
     AdminAuthService,

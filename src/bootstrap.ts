@@ -13,6 +13,7 @@ import { GatewayError, GatewayErrorCode } from './common/errors/gateway-error';
 import { clientProtocolOf } from './proxy/client-protocol';
 import { errorEnvelope } from './proxy/proxy-error.filter';
 import { AppConfig } from './config/app-config';
+import { mountConsole } from './console/console-static';
 import { traceAwareChildLogger } from './metrics/trace-context';
 
 /** Claude Code sends ~400 KB bodies routinely; long sessions with images go far beyond. */
@@ -63,6 +64,7 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
   app.enableShutdownHooks([], { useProcessExit: true });
   if (config.hasRole('admin')) {
     mountSwagger(app);
+    await mountConsole(app);
   }
   return { app, logger: rootLogger };
 }

@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '../auth/admin-auth.decorator';
 import { UsagePageDto } from '../billing/dto/usage.dto';
+import { ApiKeyResponseDto } from '../keys/dto/api-key.dto';
 import { UserRole } from '../users/user.entity';
 import { CurrentUser, UserPrincipal } from './current-principal';
 import { MeDto } from './dto/me.dto';
@@ -38,5 +39,14 @@ export class MeController {
     @Query() query: MeUsageQueryDto,
   ): Promise<UsagePageDto> {
     return this.me.usage(principal, query);
+  }
+
+  @Get('keys')
+  @ApiOperation({
+    summary: "The caller's user's gateway keys (prefix, state, dates; never the secret)",
+  })
+  @ApiOkResponse({ type: [ApiKeyResponseDto] })
+  keys(@CurrentUser() principal: UserPrincipal): Promise<ApiKeyResponseDto[]> {
+    return this.me.ownKeys(principal);
   }
 }

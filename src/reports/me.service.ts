@@ -5,6 +5,7 @@ import { UsageRecordsRepository } from '../billing/usage-records.repository';
 import { pageWindow } from '../common/admin/pagination.dto';
 import { Limits } from '../common/limits/limits';
 import { ApiKeysRepository } from '../keys/api-keys.repository';
+import { ApiKeyResponseDto } from '../keys/dto/api-key.dto';
 import { UsersRepository } from '../users/users.repository';
 import { UserPrincipal } from './current-principal';
 import { BudgetStatusDto, BudgetWindow, LimitStatusDto, MeDto } from './dto/me.dto';
@@ -123,5 +124,10 @@ export class MeService {
       take,
     );
     return { items: records.map(UsageRecordDto.from), total, page: query.page, pageSize: take };
+  }
+
+  /** Every key of the caller's user, revoked ones included, never a secret. */
+  async ownKeys(principal: UserPrincipal): Promise<ApiKeyResponseDto[]> {
+    return (await this.keys.listByUser(principal.userId)).map(ApiKeyResponseDto.from);
   }
 }
