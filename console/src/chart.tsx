@@ -50,7 +50,14 @@ export function DailyChart(props: {
         ],
         series: [
           {},
-          { label: props.label, fill: '#6366f1', stroke: '#4f46e5', width: 0, paths: bars },
+          {
+            label: props.label,
+            fill: '#6366f1',
+            stroke: '#4f46e5',
+            width: 0,
+            paths: bars,
+            points: { show: false },
+          },
         ],
       },
       [xs, props.values],

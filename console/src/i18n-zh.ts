@@ -115,6 +115,7 @@ export const zh: Dictionary = {
   'providers.priority': '优先级',
   'providers.weight': '权重',
   'providers.groups': '分组(逗号分隔)',
+  'providers.groupList': '分组',
   'providers.models': '模型(逗号分隔,留空表示全部)',
   'providers.costMultiplier': '费用倍率',
   'providers.test': '立即测试',
@@ -165,9 +166,10 @@ export const zh: Dictionary = {
   'setup.path': '保存为 {path}',
   'setup.claude.note': 'Claude Code 使用不带 /v1 的 Anthropic 地址。',
   'setup.codex.note':
-    'Codex 使用 OpenAI Responses 接口:地址以 /v1 结尾。env_key 是存放密钥的环境变量名。',
+    'Codex 使用 OpenAI Responses 接口:地址以 /v1 结尾。env_key 是存放密钥的环境变量名:请在 shell 中导出该变量。',
   'setup.gemini.note': 'Gemini CLI 从 ~/.gemini/ 读取这两个文件。',
-  'setup.droid.note': 'Droid:Anthropic 模型使用不带 /v1 的地址,OpenAI 模型使用带 /v1 的地址。',
+  'setup.droid.note':
+    'Droid:Anthropic 模型使用不带 /v1 的地址,OpenAI 模型使用带 /v1 的地址。较早的 Droid 版本读取 config.json,较新的版本读取 settings.json。',
   'me.title': '我的用量',
   'me.budgets': '预算',
   'me.window': '周期',

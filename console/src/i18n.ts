@@ -118,6 +118,7 @@ export const en = {
   'providers.priority': 'Priority',
   'providers.weight': 'Weight',
   'providers.groups': 'Groups (comma separated)',
+  'providers.groupList': 'Groups',
   'providers.models': 'Models (comma separated, empty: all)',
   'providers.costMultiplier': 'Cost multiplier',
   'providers.test': 'Test now',
@@ -168,10 +169,10 @@ export const en = {
   'setup.path': 'Save as {path}',
   'setup.claude.note': 'Claude Code reads the Anthropic URL without /v1.',
   'setup.codex.note':
-    'Codex speaks the OpenAI Responses API: its base URL ends in /v1. env_key names the environment variable that holds the key.',
+    'Codex speaks the OpenAI Responses API: its base URL ends in /v1. env_key names the environment variable that holds the key: export it in your shell.',
   'setup.gemini.note': 'Gemini CLI reads both files from ~/.gemini/.',
   'setup.droid.note':
-    'Droid: Anthropic models use the URL without /v1, OpenAI models the URL with /v1.',
+    'Droid: Anthropic models use the URL without /v1, OpenAI models the URL with /v1. Older Droid releases read config.json, newer ones settings.json.',
   'me.title': 'My usage',
   'me.budgets': 'Budgets',
   'me.window': 'Window',

@@ -5,7 +5,7 @@
  */
 export interface ClientFile {
   path: string;
-  language: 'json' | 'toml' | 'dotenv';
+  language: 'json' | 'toml' | 'dotenv' | 'shell';
   content: string;
 }
 
@@ -16,6 +16,9 @@ export interface ClientSetup {
 }
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** POSIX single-quoted word. */
+const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** TOML basic string: quotes and backslashes escaped. */
 const tomlString = (value: string): string =>
@@ -74,6 +77,12 @@ export function clientSetups(key: string, publicUrl: string): ClientSetup[] {
           ].join('\n'),
         },
         { path: '~/.codex/auth.json', language: 'json', content: json({ OPENAI_API_KEY: key }) },
+        {
+          // env_key names a variable, never the key itself: Codex reads the key from it.
+          path: '~/.zshrc (or ~/.bashrc)',
+          language: 'shell',
+          content: `export CCH_API_KEY=${shellQuote(key)}\n`,
+        },
       ],
     },
     {
@@ -117,6 +126,31 @@ export function clientSetups(key: string, publicUrl: string): ClientSetup[] {
                 base_url: v1,
                 api_key: key,
                 provider: 'openai',
+              },
+            ],
+          }),
+        },
+        {
+          // Newer Droid releases read custom models from settings.json, in camelCase.
+          path: '~/.factory/settings.json',
+          language: 'json',
+          content: json({
+            customModels: [
+              {
+                model: 'claude-sonnet-4-5-20250929',
+                displayName: 'Sonnet 4.5 [cch]',
+                baseUrl: base,
+                apiKey: key,
+                provider: 'anthropic',
+                maxOutputTokens: 8192,
+              },
+              {
+                model: 'gpt-5.1-codex',
+                displayName: 'GPT-5-Codex [cch]',
+                baseUrl: v1,
+                apiKey: key,
+                provider: 'openai',
+                maxOutputTokens: 8192,
               },
             ],
           }),

@@ -126,6 +126,16 @@ describe('console (browser)', () => {
     await page.reload();
     await page.waitForSelector('[data-testid="key-table"] >> text=laptop');
     expect(await page.content()).not.toContain(createdKey);
+    // A second key, revoked at once: the table says so without a reload, and the API agrees.
+    await page.click('[data-testid="add-key"]');
+    await page.fill('.modal input[name="keyName"]', 'spare');
+    await page.click('.modal button[type="submit"]');
+    const spare = (await page.locator('[data-testid="new-key-secret"]').textContent()) ?? '';
+    await page.click('[data-testid="close-secret"]');
+    const spareRow = page.locator('[data-testid="key-table"] tr', { hasText: 'spare' });
+    await spareRow.locator('button:has-text("Revoke")').click();
+    await spareRow.locator('.badge:has-text("Revoked")').waitFor();
+    expect((await call(ctx.baseUrl, 'GET', '/api/session', { token: spare })).status).toBe(401);
     await shot(page, 'users');
 
     // Providers: add one pointing at the fake upstream, in the user's group.
@@ -206,6 +216,9 @@ describe('console (browser)', () => {
     await page.waitForSelector('[data-nav="users"]:has-text("用户管理")');
     await page.reload();
     await page.waitForSelector('[data-nav="users"]:has-text("用户管理")');
+    expect(await page.textContent('h1')).toBe('概览');
+    await page.locator('[data-testid="overview-stats"]').waitFor();
+    await shot(page, 'overview-zh');
     await page.selectOption('.sidebar [data-testid="lang"]', 'en');
     await page.waitForSelector('[data-nav="users"]:has-text("Users")');
     await context.close();

@@ -63,6 +63,8 @@ export async function newPage(
     viewport: options.viewport ?? DESKTOP,
     locale: 'en-US',
     timezoneId: 'UTC',
+    // No slide-in menu animation to wait for (or to catch half-way in a screenshot).
+    reducedMotion: 'reduce',
     permissions: ['clipboard-read', 'clipboard-write'],
   });
   const lang = options.lang ?? 'en';

@@ -135,7 +135,7 @@ function ProviderCard(props: {
         <dd>
           {provider.priority} / {provider.weight}
         </dd>
-        <dt>{t('providers.groups')}</dt>
+        <dt>{t('providers.groupList')}</dt>
         <dd>{provider.groups.join(', ')}</dd>
       </dl>
       <ErrorText error={error} />

@@ -29,7 +29,7 @@ export function UsageTable(props: {
               <th>{t('usage.time')}</th>
               {props.showUser && <th>{t('usage.user')}</th>}
               <th>{t('usage.model')}</th>
-              <th class="hide-sm">{t('usage.provider')}</th>
+              {props.showUser && <th class="hide-sm">{t('usage.provider')}</th>}
               <th>{t('common.status')}</th>
               <th class="num hide-sm">{t('metric.input')}</th>
               <th class="num hide-sm">{t('metric.output')}</th>
@@ -49,12 +49,14 @@ export function UsageTable(props: {
                   <td>{props.names.users.get(record.userId) ?? record.userId.slice(0, 8)}</td>
                 )}
                 <td>{record.requestedModel}</td>
-                <td class="hide-sm">
-                  {record.providerId
-                    ? (props.names.providers.get(record.providerId) ??
-                      record.providerId.slice(0, 8))
-                    : '—'}
-                </td>
+                {props.showUser && (
+                  <td class="hide-sm">
+                    {record.providerId
+                      ? (props.names.providers.get(record.providerId) ??
+                        record.providerId.slice(0, 8))
+                      : '—'}
+                  </td>
+                )}
                 <td>
                   <Badge tone={STATUS_TONE[record.status]}>
                     {t(`usage.status.${record.status}`)}
