@@ -92,15 +92,14 @@ export interface ProviderHealth {
   history: HealthResult[];
 }
 
-/** One upstream attempt, when the gateway records them (`attemptLog`); optional by design. */
+/** One upstream attempt, when the ledger records them (`attemptLog`); older rows have none. */
 export interface AttemptEntry {
   providerId?: string | null;
-  providerName?: string | null;
-  httpStatus?: number | null;
-  errorClass?: string | null;
-  durationMs?: number | null;
+  providerType?: string | null;
+  /** "ok", or the failure class that made the gateway fail over. */
   outcome?: string | null;
-  [field: string]: unknown;
+  httpStatus?: number | null;
+  ms?: number | null;
 }
 
 export interface UsageRecord {

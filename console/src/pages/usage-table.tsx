@@ -125,17 +125,15 @@ function UsageDetail(props: {
         <ol class="attempts" data-testid="attempt-log">
           {log.map((attempt, index) => (
             <li key={index}>
-              <strong>{attempt.providerName ?? providerName(attempt.providerId)}</strong>
+              <strong>{providerName(attempt.providerId)}</strong>
+              {attempt.providerType && <span class="muted">{attempt.providerType}</span>}
               {attempt.outcome && (
-                <Badge tone={attempt.outcome === 'success' ? 'ok' : 'bad'}>{attempt.outcome}</Badge>
+                <Badge tone={attempt.outcome === 'ok' ? 'ok' : 'bad'}>{attempt.outcome}</Badge>
               )}
               <span class="muted">
                 {[
-                  attempt.httpStatus !== undefined && attempt.httpStatus !== null
-                    ? `HTTP ${attempt.httpStatus}`
-                    : null,
-                  attempt.errorClass ?? null,
-                  typeof attempt.durationMs === 'number' ? `${attempt.durationMs} ms` : null,
+                  typeof attempt.httpStatus === 'number' ? `HTTP ${attempt.httpStatus}` : null,
+                  typeof attempt.ms === 'number' ? `${attempt.ms} ms` : null,
                 ]
                   .filter(Boolean)
                   .join(' · ')}
