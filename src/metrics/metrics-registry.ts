@@ -12,6 +12,7 @@ export interface CchMetrics {
   requestDuration: Histogram<'route' | 'client'>;
   timeToFirstByte: Histogram<'route' | 'provider'>;
   upstreamErrors: Counter<'provider' | 'class'>;
+  upstreamAttempts: Counter<'provider' | 'outcome'>;
   breakerState: Gauge<'provider'>;
   queueDepth: Gauge<'queue'>;
   queueOldestAge: Gauge<'queue'>;
@@ -61,6 +62,12 @@ function createMetrics(): CchMetrics {
       name: 'cch_upstream_errors_total',
       help: 'Proxy requests that ended in an error, by the provider last tried and the error class.',
       labelNames: ['provider', 'class'],
+      registers,
+    }),
+    upstreamAttempts: new Counter({
+      name: 'cch_upstream_attempts_total',
+      help: 'Every provider attempt, failed-over ones included: "ok" or the failure class.',
+      labelNames: ['provider', 'outcome'],
       registers,
     }),
     breakerState: new Gauge({

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, Type } from '@nestjs/common'
 import { ModuleRef } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import { AttemptNote } from '../billing/attempt-note';
 import { UsageDestination } from '../billing/usage-recorder.service';
 import { withTimeout } from '../common/async/with-timeout';
 import { closeRedis } from '../common/redis/close-redis';
@@ -75,6 +76,11 @@ export class MetricsService implements OnApplicationShutdown {
     } catch (error: unknown) {
       this.logger.warn(`metrics for request ${context.requestId} lost: ${String(error)}`);
     }
+  }
+
+  /** One provider attempt, including those the client never saw because another answered. */
+  observeAttempt(note: AttemptNote): void {
+    this.metrics.upstreamAttempts.inc({ provider: note.providerId, outcome: note.outcome });
   }
 
   /** Where `UsageRecorder.record` put a record. */
