@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import pino from 'pino';
 import { ProviderDirectory } from '../../src/proxy/provider-directory.service';
@@ -257,6 +258,7 @@ describe('Degradation per control', () => {
     beforeAll(async () => {
       // In both caches (in-process and Redis) before the outage; its limit baselines loaded.
       expect((await anthropic(open, warm.key)).status).toBe(200);
+      expect((await anthropic(closed, warm.key)).status).toBe(200);
       await postgres.cut();
     });
 
@@ -292,6 +294,25 @@ describe('Degradation per control', () => {
       expect(logged('control=auth mode=fail_closed dependency=postgres')).toHaveLength(1);
     });
 
+    it('limit counters Redis lost are rebuilt from the ledger: without it, fail open or 503', async () => {
+      const openStart = await degraded('limits', 'fail_open', 'postgres');
+      const closedStart = await degraded('limits', 'fail_closed', 'postgres');
+      // Redis restarted empty (as after a failover): every scope needs its ledger baseline again.
+      const client = new Redis(redis.url);
+      try {
+        await client.flushdb();
+      } finally {
+        client.disconnect();
+      }
+      expect((await anthropic(open, warm.key)).status).toBe(200);
+      expect(await delta('limits', 'fail_open', openStart)).toBeGreaterThanOrEqual(1);
+      const refused = await anthropic(closed, warm.key);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+      expect(await delta('limits', 'fail_closed', closedStart)).toBeGreaterThanOrEqual(1);
+      expect(logged('control=limits mode=fail_closed dependency=postgres')).toHaveLength(1);
+    });
+
     it('the admin API answers 503 with retry-after', async () => {
       const start = await degraded('admin_api', 'fail_closed', 'postgres');
       const users = await call(open.baseUrl, 'GET', '/api/users');
@@ -306,6 +327,7 @@ describe('Degradation per control', () => {
       await postgres.open();
       await waitFor(async () => (await readiness(open)) === 200, 10_000);
       expect((await anthropic(open, cold.key)).status).toBe(200);
+      expect((await anthropic(closed, warm.key)).status).toBe(200);
       expect((await call(open.baseUrl, 'GET', '/api/users')).status).toBe(200);
       expect(logged('recovered control=auth dependency=postgres').length).toBeGreaterThan(0);
       const text = await (await fetch(`${open.baseUrl}/metrics`)).text();
