@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import pino from 'pino';
+import { PriceCatalog } from '../../src/billing/price-catalog.service';
+import { emptyUsage } from '../../src/protocols/ir/ir-usage';
 import { ProviderDirectory } from '../../src/proxy/provider-directory.service';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { call, JsonResponse } from '../support/http';
@@ -226,6 +228,18 @@ describe('Degradation per control', () => {
       expect(await delta('admin_api', 'fail_closed')).toBeGreaterThanOrEqual(1);
     });
 
+    it('reports and self-service keep working on Postgres alone', async () => {
+      const report = await call(
+        open.baseUrl,
+        'GET',
+        '/api/reports/costs?from=2026-01-01T00:00:00Z&to=2030-01-01T00:00:00Z&groupBy=user',
+      );
+      expect(report.status).toBe(200);
+      const me = await call(open.baseUrl, 'GET', '/api/me', { token: warm.key });
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ user: { id: warm.userId } });
+    });
+
     it('a revocation that cannot be announced still takes effect within 5 s', async () => {
       // `fresh` entered the in-process cache during the outage, with the short TTL.
       expect((await anthropic(open, fresh.key)).status).toBe(200);
@@ -321,6 +335,22 @@ describe('Degradation per control', () => {
       expect(users.body).toMatchObject({ message: 'Postgres is unreachable; retry later' });
       expect(await delta('admin_api', 'fail_closed', start)).toBeGreaterThanOrEqual(1);
       expect(logged('control=admin_api mode=fail_closed dependency=postgres')).toHaveLength(1);
+    });
+
+    it('a gateway key on the admin API gets 503, not a 401 counted as a failed guess', async () => {
+      const me = await call(open.baseUrl, 'GET', '/api/me', { token: cold.key });
+      expect(me.status).toBe(503);
+      expect(me.headers.get('retry-after')).toBe('5');
+    });
+
+    it('prices keep the last loaded catalog', async () => {
+      const start = await degraded('price_catalog', 'fallback', 'postgres');
+      await open.app.get(PriceCatalog).reload();
+      expect(await delta('price_catalog', 'fallback', start)).toBe(1);
+      expect(
+        open.app.get(PriceCatalog).cost('claude-sonnet-4-6', emptyUsage(), '1'),
+      ).not.toBeNull();
+      expect(logged('control=price_catalog mode=fallback dependency=postgres')).toHaveLength(1);
     });
 
     it('recovers when Postgres returns', async () => {
