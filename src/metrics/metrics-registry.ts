@@ -18,6 +18,8 @@ export interface CchMetrics {
   queueOldestAge: Gauge<'queue'>;
   usageSpooled: Counter;
   usageWritten: Counter<'destination'>;
+  degraded: Counter<'control' | 'mode' | 'dependency'>;
+  dependencyUp: Gauge<'dependency'>;
 }
 
 let singleton: CchMetrics | null = null;
@@ -97,6 +99,18 @@ function createMetrics(): CchMetrics {
       name: 'cch_usage_records_written_total',
       help: 'Usage records handed to the ledger, by the path they took (queue, database, spool).',
       labelNames: ['destination'],
+      registers,
+    }),
+    degraded: new Counter({
+      name: 'cch_degraded_total',
+      help: 'Operations a control did in degraded mode (fail_open, fail_closed, fallback) because Redis or Postgres failed.',
+      labelNames: ['control', 'mode', 'dependency'],
+      registers,
+    }),
+    dependencyUp: new Gauge({
+      name: 'cch_dependency_up',
+      help: 'Whether this process reached the dependency at the last scrape (1) or not (0).',
+      labelNames: ['dependency'],
       registers,
     }),
   };
