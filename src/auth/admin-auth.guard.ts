@@ -13,7 +13,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
-import { unavailableDependency } from '../common/errors/dependency-unavailable';
+import { dependencyFailure } from '../common/errors/dependency-unavailable';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { UserRole } from '../users/user.entity';
 import { AppConfig } from '../config/app-config';
@@ -72,7 +72,8 @@ export class AdminAuthGuard extends AuthGuard(ADMIN_STRATEGY) {
   override handleRequest<T>(error: unknown, principal: T | false): T {
     // Postgres unreachable while looking up a gateway key: a retryable 503 (UnknownErrorFilter),
     // never a 401 that would count as a failed guess against the caller's address.
-    if (error && unavailableDependency(error) !== null) throw error;
+    const unreachable = dependencyFailure(error);
+    if (unreachable) throw unreachable;
     if (error || !principal) {
       throw new UnauthorizedException(
         'Missing or invalid credentials: send Authorization: Bearer <ADMIN_TOKEN or gateway key>',

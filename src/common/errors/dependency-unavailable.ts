@@ -51,3 +51,11 @@ export function unavailableDependency(error: unknown): Dependency | null {
   }
   return null;
 }
+
+/**
+ * The error itself, typed as an Error, when it says a dependency is unreachable (for code that
+ * rethrows it to the filter that answers 503); null otherwise.
+ */
+export function dependencyFailure(error: unknown): Error | null {
+  return unavailableDependency(error) === null ? null : (error as Error);
+}
