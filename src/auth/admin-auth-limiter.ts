@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
+import { reportDegradation, reportRecovery } from '../metrics/degradation';
 
 /** Failed admin authentications allowed per client IP within one window. */
 export const ADMIN_AUTH_MAX_FAILURES = 10;
@@ -28,20 +28,27 @@ export interface AdminAuthLimiterOptions {
   maxFailures?: number;
   windowMs?: number;
   keyPrefix?: string;
+  /**
+   * While Redis is unreachable: true (default) lets authentication proceed uncounted; false
+   * refuses every admin authentication (503) until the limiter can count again.
+   */
+  failOpen?: boolean;
 }
 
-/** Logged once per outage, however many limiter instances and failed Redis calls there are. */
-let redisDownLogged = false;
+/** The limiter cannot count (Redis down) and fails closed: refuse the request with a 503. */
+export const LIMITER_UNAVAILABLE = 'unavailable';
 
 /**
  * Brute-force limiter of the admin API, shared by every instance through Redis: a client IP
  * with `maxFailures` failed authentications within the window is refused (429) until the window
- * passes, without its credential being checked. A success resets nothing. Fails open: while
- * Redis is unreachable nothing is counted or refused.
+ * passes, without its credential being checked. A success resets nothing. While Redis is
+ * unreachable it fails open (nothing counted or refused) or, with `failOpen: false`, closed
+ * (`retryAfterSeconds` answers {@link LIMITER_UNAVAILABLE}); either way the degradation is
+ * counted and logged.
  */
 export class AdminAuthLimiter {
-  private readonly logger = new Logger(AdminAuthLimiter.name);
   private readonly maxFailures: number;
+  private readonly failOpen: boolean;
   private readonly windowMs: number;
   private readonly keyPrefix: string;
 
@@ -52,10 +59,14 @@ export class AdminAuthLimiter {
     this.maxFailures = options.maxFailures ?? ADMIN_AUTH_MAX_FAILURES;
     this.windowMs = options.windowMs ?? ADMIN_AUTH_WINDOW_MS;
     this.keyPrefix = options.keyPrefix ?? KEY_PREFIX;
+    this.failOpen = options.failOpen ?? true;
   }
 
-  /** Seconds until `ip` may try again, or null when it is not blocked (or Redis is down). */
-  async retryAfterSeconds(ip: string): Promise<number | null> {
+  /**
+   * Seconds until `ip` may try again, or null when it is not blocked (or Redis is down and the
+   * limiter fails open), or {@link LIMITER_UNAVAILABLE} when Redis is down and it fails closed.
+   */
+  async retryAfterSeconds(ip: string): Promise<number | null | typeof LIMITER_UNAVAILABLE> {
     try {
       const key = this.key(ip);
       const [[countError, count], [ttlError, ttl]] = (await this.redis
@@ -67,14 +78,14 @@ export class AdminAuthLimiter {
       if (commandError) {
         throw commandError;
       }
-      redisDownLogged = false;
+      reportRecovery('admin_auth_limiter', 'redis');
       if (count === null || Number(count) < this.maxFailures) {
         return null;
       }
       return toSeconds(ttl > 0 ? ttl : this.windowMs);
     } catch (error) {
       this.redisDown(error);
-      return null;
+      return this.failOpen ? null : LIMITER_UNAVAILABLE;
     }
   }
 
@@ -87,7 +98,6 @@ export class AdminAuthLimiter {
         this.key(ip),
         String(this.windowMs),
       )) as [number, number];
-      redisDownLogged = false;
       return count >= this.maxFailures ? toSeconds(ttl) : null;
     } catch (error) {
       this.redisDown(error);
@@ -100,14 +110,14 @@ export class AdminAuthLimiter {
   }
 
   private redisDown(error: unknown): void {
-    if (redisDownLogged) {
-      return;
-    }
-    redisDownLogged = true;
-    this.logger.warn(
-      `Admin brute-force limiter disabled while Redis is unreachable (failing open): ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+    reportDegradation(
+      'admin_auth_limiter',
+      this.failOpen ? 'fail_open' : 'fail_closed',
+      'redis',
+      this.failOpen
+        ? 'failed admin authentications are not counted or limited'
+        : 'admin authentication refused with 503 until Redis is back',
+      error,
     );
   }
 }

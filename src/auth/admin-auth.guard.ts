@@ -6,21 +6,26 @@ import {
   HttpStatus,
   Inject,
   Injectable,
+  ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
+import { dependencyFailure } from '../common/errors/dependency-unavailable';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { UserRole } from '../users/user.entity';
 import { AppConfig } from '../config/app-config';
-import { AdminAuthLimiter } from './admin-auth-limiter';
+import { AdminAuthLimiter, LIMITER_UNAVAILABLE } from './admin-auth-limiter';
 import { extractAdminCredential } from './admin-credentials';
 import { ADMIN_STRATEGY } from './admin.strategy';
 import { AdminPrincipal } from './principal';
 
 export const ADMIN_ROLES_KEY = 'cch:admin-roles';
+
+/** `retry-after` of a fail-closed refusal: Redis outages are usually seconds (failover, restart). */
+const LIMITER_RETRY_AFTER_SECONDS = 5;
 
 /**
  * 401 when no valid credential was presented. A client IP with too many recently failed
@@ -33,7 +38,10 @@ export class AdminAuthGuard extends AuthGuard(ADMIN_STRATEGY) {
 
   constructor(@Inject(REDIS_CLIENT) redis: Redis, config: AppConfig) {
     super();
-    this.limiter = new AdminAuthLimiter(redis, { maxFailures: config.env.ADMIN_AUTH_MAX_FAILURES });
+    this.limiter = new AdminAuthLimiter(redis, {
+      maxFailures: config.env.ADMIN_AUTH_MAX_FAILURES,
+      failOpen: config.env.ADMIN_AUTH_FAIL_OPEN,
+    });
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,6 +49,12 @@ export class AdminAuthGuard extends AuthGuard(ADMIN_STRATEGY) {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const blockedFor = await this.limiter.retryAfterSeconds(request.ip);
+    if (blockedFor === LIMITER_UNAVAILABLE) {
+      void reply.header('retry-after', String(LIMITER_RETRY_AFTER_SECONDS));
+      throw new ServiceUnavailableException(
+        'Admin authentication is unavailable while its brute-force limiter cannot count (ADMIN_AUTH_FAIL_OPEN=false); retry later',
+      );
+    }
     if (blockedFor !== null) {
       throw tooManyFailures(reply, blockedFor);
     }
@@ -56,6 +70,10 @@ export class AdminAuthGuard extends AuthGuard(ADMIN_STRATEGY) {
   }
 
   override handleRequest<T>(error: unknown, principal: T | false): T {
+    // Postgres unreachable while looking up a gateway key: a retryable 503 (UnknownErrorFilter),
+    // never a 401 that would count as a failed guess against the caller's address.
+    const unreachable = dependencyFailure(error);
+    if (unreachable) throw unreachable;
     if (error || !principal) {
       throw new UnauthorizedException(
         'Missing or invalid credentials: send Authorization: Bearer <ADMIN_TOKEN or gateway key>',

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { closeRedis } from '../common/redis/close-redis';
 import { subscribe } from '../common/redis/subscribe';
+import { reportDegradation, reportRecovery } from '../metrics/degradation';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { IrUsage } from '../protocols/ir/ir-usage';
 import { computeCost, ModelPriceRow } from './cost';
@@ -29,7 +30,6 @@ export interface PricedCost {
  */
 @Injectable()
 export class PriceCatalog implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(PriceCatalog.name);
   private index = PriceIndex.empty();
   private loadedAt: Date | null = null;
   private reloading: Promise<void> | null = null;
@@ -135,8 +135,15 @@ export class PriceCatalog implements OnModuleInit, OnModuleDestroy {
       }
       this.index = PriceIndex.build(rows, tombstones);
       this.loadedAt = new Date();
+      reportRecovery('price_catalog', 'postgres');
     } catch (error: unknown) {
-      this.logger.warn(`price catalog reload failed, keeping the last one: ${String(error)}`);
+      reportDegradation(
+        'price_catalog',
+        'fallback',
+        'postgres',
+        'costs are priced with the last loaded catalog',
+        error,
+      );
     }
   }
 }

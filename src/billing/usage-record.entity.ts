@@ -1,3 +1,4 @@
+import { AttemptNote } from './attempt-note';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export enum UsageStatus {
@@ -94,6 +95,10 @@ export class UsageRecordEntity {
 
   @Column({ name: 'attempts', type: 'integer', default: 1 })
   attempts!: number;
+
+  /** Every provider tried, in order, with its outcome: why a request failed over, and where. */
+  @Column({ name: 'attempt_log', type: 'jsonb', nullable: true })
+  attemptLog!: AttemptNote[] | null;
 
   @Column({ name: 'duration_ms', type: 'integer', default: 0 })
   durationMs!: number;

@@ -9,6 +9,7 @@ import { jobOptions } from '../jobs/job-options';
 import { RecordUsagePayload } from '../jobs/job-payloads';
 import { JobName, QueueName } from '../jobs/queue-names';
 import { UsageRecordsRepository } from './usage-records.repository';
+import { reportDegradation, reportRecovery } from '../metrics/degradation';
 import { UsageSpool } from './usage-spool';
 
 const ENQUEUE_TIMEOUT_MS = 1_000;
@@ -72,18 +73,27 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
         ),
         ENQUEUE_TIMEOUT_MS,
       );
+      reportRecovery('usage_queue', 'redis');
       return 'queue';
     } catch (queueError: unknown) {
-      this.logger.warn(
-        `usage queue unavailable, writing ${payload.requestId} directly: ${describe(queueError)}`,
+      reportDegradation(
+        'usage_queue',
+        'fallback',
+        'redis',
+        'usage records are written straight to Postgres',
+        queueError,
       );
     }
     try {
       await withTimeout(this.ledger.insertOnce(payload), DIRECT_WRITE_TIMEOUT_MS);
       return 'database';
     } catch (databaseError: unknown) {
-      this.logger.error(
-        `ledger unavailable, spooling ${payload.requestId}: ${describe(databaseError)}`,
+      reportDegradation(
+        'usage_queue',
+        'fallback',
+        'postgres',
+        'usage records are spooled to USAGE_SPOOL_DIR until the ledger is reachable',
+        databaseError,
       );
     }
     await this.spool.append(payload);

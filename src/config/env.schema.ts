@@ -82,6 +82,9 @@ class EgressAllowlistConstraint implements ValidatorConstraintInterface {
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
 const toList = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string'
     ? value
@@ -175,9 +178,7 @@ export class EnvSchema {
   LIMITS_TIME_ZONE = 'UTC';
 
   /** With Redis unreachable, admit requests without limits (true) or refuse them with 503. */
-  @Transform(({ value }: { value: unknown }) =>
-    value === 'true' ? true : value === 'false' ? false : value,
-  )
+  @Transform(toBool)
   @IsBoolean()
   LIMITS_FAIL_OPEN = true;
 
@@ -219,6 +220,14 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   ADMIN_AUTH_MAX_FAILURES = 10;
+
+  /**
+   * With Redis unreachable, let admin authentication proceed uncounted (true) or refuse it with
+   * 503 until the brute-force limiter can count again (false).
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  ADMIN_AUTH_FAIL_OPEN = true;
 
   /** Where usage records wait when both Redis and Postgres are unreachable. */
   @IsString()

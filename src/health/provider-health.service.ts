@@ -87,6 +87,7 @@ export class ProviderHealthService {
         method: 'GET',
         headers,
         timeouts: PROBE_TIMEOUTS,
+        allowPrivate: provider.allowPrivateEgress,
         signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
       });
       await response.body.dump().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { UsageStatus } from '../billing/usage-record.entity';
+import { AttemptNote } from '../billing/attempt-note';
 import { JobName } from './queue-names';
 
 /** A usage record as it travels through the queue: numbers for counts, a decimal string for cost. */
@@ -27,6 +28,8 @@ export interface RecordUsagePayload {
   stopReason: string | null;
   errorClass: string | null;
   attempts: number;
+  /** Absent in records queued or spooled by older versions. */
+  attemptLog?: AttemptNote[];
   durationMs: number;
   ttfbMs: number | null;
   /** ISO time the request started; the ledger is dated by it, not by when the worker ran. */

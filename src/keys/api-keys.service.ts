@@ -1,5 +1,5 @@
 import { rejectNulls } from '../common/admin/reject-nulls';
-import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AuditContext } from '../audit/audit-context';
@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { generateApiKey } from '../common/crypto/api-key';
 import { toLimits } from '../common/limits/limits.dto';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
+import { reportDegradation } from '../metrics/degradation';
 import { UsersService } from '../users/users.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -20,8 +21,6 @@ import { invalidateKeys } from './key-events';
 
 @Injectable()
 export class ApiKeysService {
-  private readonly logger = new Logger(ApiKeysService.name);
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys: ApiKeysRepository,
@@ -128,7 +127,13 @@ export class ApiKeysService {
     try {
       await invalidateKeys(this.redis, [keyHash]);
     } catch (error: unknown) {
-      this.logger.warn(`key invalidation not published: ${String(error)}`);
+      reportDegradation(
+        'key_invalidation',
+        'fail_open',
+        'redis',
+        'key changes reach other replicas when their in-process entries expire (5 s while Redis is down, 30 s at most)',
+        error,
+      );
     }
   }
 }

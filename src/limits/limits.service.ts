@@ -1,49 +1,65 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { Limits } from '../common/limits/limits';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { AppConfig } from '../config/app-config';
+import { DegradationMode, reportDegradation, reportRecovery } from '../metrics/degradation';
 import { LimitsEngine } from './limits-engine';
 import { LimitsLedgerRebuilder } from './limits-ledger-rebuilder';
 import {
   AdmitRequest,
   AdmitResult,
   LimitScopeKind,
-  LimitScopeRef,
   LimitsOperation,
   LimitsReservation,
   LimitsUsage,
   SettleOptions,
 } from './limits.types';
 
-/** Errors are logged at most this often per operation, so an outage does not flood the log. */
-const ERROR_LOG_INTERVAL_MS = 10_000;
+/** What each failed operation means for the requests, in the degradation log line. */
+const CONSEQUENCES: Record<LimitsOperation, { failOpen: string; failClosed: string }> = {
+  admit: {
+    failOpen: 'requests admitted without rate, concurrency or budget checks',
+    failClosed: 'requests refused with 503',
+  },
+  rebuild: {
+    failOpen: 'counters lost from Redis are checked without their ledger baseline',
+    failClosed: 'requests whose counters need a ledger baseline refused with 503',
+  },
+  settle: { failOpen: 'spend not settled; reservations expire with their TTL', failClosed: '' },
+  exhaustedProviders: { failOpen: 'provider budgets not enforced in routing', failClosed: '' },
+  windowUsage: { failOpen: '/api/me shows no window usage', failClosed: '' },
+};
 
 /**
  * Request, concurrency and spend limits of users, keys and providers (see `LimitsEngine`).
  * Nothing here throws into the request path: Redis failures admit or refuse per
- * `LIMITS_FAIL_OPEN` and are logged (throttled).
+ * `LIMITS_FAIL_OPEN`, counted and logged (throttled) as a degradation of control `limits`.
  */
 @Injectable()
 export class LimitsService {
-  private readonly logger = new Logger(LimitsService.name);
-  private readonly lastLogged = new Map<LimitsOperation, number>();
   readonly engine: LimitsEngine;
+  private readonly failOpen: boolean;
 
   constructor(@Inject(REDIS_CLIENT) redis: Redis, config: AppConfig, dataSource: DataSource) {
+    this.failOpen = config.env.LIMITS_FAIL_OPEN;
     this.engine = new LimitsEngine(redis, {
       timeZone: config.env.LIMITS_TIME_ZONE,
       failOpen: config.env.LIMITS_FAIL_OPEN,
       reservationTtlMs: config.env.LIMITS_RESERVATION_TTL_MS,
       baselineSource: new LimitsLedgerRebuilder(dataSource),
-      onError: (error, operation, scope) => this.logError(error, operation, scope),
+      onError: (error, operation) => this.degraded(error, operation),
     });
   }
 
   /** All-or-nothing admission over the given scopes; reserves `reserveUsd` in each. */
-  admit(request: AdmitRequest): Promise<AdmitResult> {
-    return this.engine.admit(request);
+  async admit(request: AdmitRequest): Promise<AdmitResult> {
+    const result = await this.engine.admit(request);
+    if (result.ok ? !result.reservation.degraded : result.kind !== 'unavailable') {
+      reportRecovery('limits', 'redis');
+    }
+    return result;
   }
 
   /** Idempotent per request id; false if already settled (or Redis failed). */
@@ -77,12 +93,17 @@ export class LimitsService {
     return this.engine.windowUsage({ kind, id, limits }, now);
   }
 
-  private logError(error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) {
-    const now = Date.now();
-    if (now - (this.lastLogged.get(operation) ?? 0) < ERROR_LOG_INTERVAL_MS) return;
-    this.lastLogged.set(operation, now);
-    const message = error instanceof Error ? error.message : String(error);
-    const where = scope ? ` (${scope.kind} ${scope.id})` : '';
-    this.logger.warn(`limits ${operation} failed${where}: ${message}`);
+  private degraded(error: unknown, operation: LimitsOperation): void {
+    // Only admission (and the baseline it may need) can fail closed; the rest always fail open.
+    const closes = !this.failOpen && (operation === 'admit' || operation === 'rebuild');
+    const mode: DegradationMode = closes ? 'fail_closed' : 'fail_open';
+    const consequence = CONSEQUENCES[operation];
+    reportDegradation(
+      'limits',
+      mode,
+      operation === 'rebuild' ? 'postgres' : 'redis',
+      closes ? consequence.failClosed : consequence.failOpen,
+      error,
+    );
   }
 }

@@ -12,11 +12,14 @@ export interface CchMetrics {
   requestDuration: Histogram<'route' | 'client'>;
   timeToFirstByte: Histogram<'route' | 'provider'>;
   upstreamErrors: Counter<'provider' | 'class'>;
+  upstreamAttempts: Counter<'provider' | 'outcome'>;
   breakerState: Gauge<'provider'>;
   queueDepth: Gauge<'queue'>;
   queueOldestAge: Gauge<'queue'>;
   usageSpooled: Counter;
   usageWritten: Counter<'destination'>;
+  degraded: Counter<'control' | 'mode' | 'dependency'>;
+  dependencyUp: Gauge<'dependency'>;
 }
 
 let singleton: CchMetrics | null = null;
@@ -63,6 +66,12 @@ function createMetrics(): CchMetrics {
       labelNames: ['provider', 'class'],
       registers,
     }),
+    upstreamAttempts: new Counter({
+      name: 'cch_upstream_attempts_total',
+      help: 'Every provider attempt, failed-over ones included: "ok" or the failure class.',
+      labelNames: ['provider', 'outcome'],
+      registers,
+    }),
     breakerState: new Gauge({
       name: 'cch_breaker_state',
       help: 'Circuit breaker of each enabled provider: 0 closed, 1 half-open, 2 open.',
@@ -90,6 +99,18 @@ function createMetrics(): CchMetrics {
       name: 'cch_usage_records_written_total',
       help: 'Usage records handed to the ledger, by the path they took (queue, database, spool).',
       labelNames: ['destination'],
+      registers,
+    }),
+    degraded: new Counter({
+      name: 'cch_degraded_total',
+      help: 'Operations a control did in degraded mode (fail_open, fail_closed, fallback) because Redis or Postgres failed.',
+      labelNames: ['control', 'mode', 'dependency'],
+      registers,
+    }),
+    dependencyUp: new Gauge({
+      name: 'cch_dependency_up',
+      help: 'Whether this process reached the dependency at the last scrape (1) or not (0).',
+      labelNames: ['dependency'],
       registers,
     }),
   };

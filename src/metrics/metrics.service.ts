@@ -1,11 +1,14 @@
-import { Injectable, Logger, OnApplicationShutdown, Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { AttemptNote } from '../billing/attempt-note';
 import { UsageDestination } from '../billing/usage-recorder.service';
 import { withTimeout } from '../common/async/with-timeout';
 import { closeRedis } from '../common/redis/close-redis';
 import { redisOptionsFromUrl } from '../common/redis/redis-connection';
+import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { AppConfig } from '../config/app-config';
 import { QueueName } from '../jobs/queue-names';
 import { ProviderDirectory } from '../proxy/provider-directory.service';
@@ -37,6 +40,8 @@ export class MetricsService implements OnApplicationShutdown {
   constructor(
     private readonly config: AppConfig,
     private readonly moduleRef: ModuleRef,
+    private readonly dataSource: DataSource,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
   get contentType(): string {
@@ -77,6 +82,11 @@ export class MetricsService implements OnApplicationShutdown {
     }
   }
 
+  /** One provider attempt, including those the client never saw because another answered. */
+  observeAttempt(note: AttemptNote): void {
+    this.metrics.upstreamAttempts.inc({ provider: note.providerId, outcome: note.outcome });
+  }
+
   /** Where `UsageRecorder.record` put a record. */
   observeUsageRecord(destination: UsageDestination): void {
     this.metrics.usageWritten.inc({ destination });
@@ -85,7 +95,7 @@ export class MetricsService implements OnApplicationShutdown {
 
   /** The Prometheus text exposition, with the lazily read gauges refreshed first. */
   async render(): Promise<string> {
-    await Promise.all([this.refreshBreakers(), this.refreshQueues()]);
+    await Promise.all([this.refreshBreakers(), this.refreshQueues(), this.refreshDependencies()]);
     return this.metrics.registry.metrics();
   }
 
@@ -97,6 +107,24 @@ export class MetricsService implements OnApplicationShutdown {
       opened.queues.map((queue) => withTimeout(queue.close(), 2_000).catch(() => undefined)),
     );
     await closeRedis(opened.connection);
+  }
+
+  /** `cch_dependency_up`: can this process reach Postgres and Redis right now (as /readyz checks)? */
+  private async refreshDependencies(): Promise<void> {
+    const reachable = async (probe: () => Promise<unknown>): Promise<number> => {
+      try {
+        await withTimeout(probe(), SCRAPE_READ_TIMEOUT_MS);
+        return 1;
+      } catch {
+        return 0;
+      }
+    };
+    const [postgres, redis] = await Promise.all([
+      reachable(() => this.dataSource.query('SELECT 1')),
+      reachable(() => this.redis.ping()),
+    ]);
+    this.metrics.dependencyUp.set({ dependency: 'postgres' }, postgres);
+    this.metrics.dependencyUp.set({ dependency: 'redis' }, redis);
   }
 
   /** Breaker states of the enabled providers; only where the gateway role runs. */

@@ -91,6 +91,14 @@ export class ProviderEntity {
   @Column({ name: 'enabled', type: 'boolean', default: true })
   enabled!: boolean;
 
+  /**
+   * The operator's explicit permission for this provider (requests and health probes) to reach
+   * loopback, private and link-local addresses the egress guard otherwise refuses, whatever
+   * `EGRESS_ALLOWLIST` says. Every other provider stays guarded.
+   */
+  @Column({ name: 'allow_private_egress', type: 'boolean', default: false })
+  allowPrivateEgress!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -43,6 +43,7 @@ export class ProvidersService {
           timeouts: { ...dto.timeouts },
           limits: toLimits(dto.limits),
           enabled: dto.enabled ?? true,
+          allowPrivateEgress: dto.allowPrivateEgress ?? false,
         });
         await this.audit.record(
           context,
@@ -96,6 +97,7 @@ export class ProvidersService {
       'timeouts',
       'limits',
       'enabled',
+      'allowPrivateEgress',
     ]);
     await this.require(id);
     const changes: Partial<ProviderEntity> = {
@@ -113,6 +115,9 @@ export class ProvidersService {
       ...(dto.timeouts !== undefined && { timeouts: { ...dto.timeouts } }),
       ...(dto.limits !== undefined && { limits: toLimits(dto.limits) }),
       ...(dto.enabled !== undefined && { enabled: dto.enabled }),
+      ...(dto.allowPrivateEgress !== undefined && {
+        allowPrivateEgress: dto.allowPrivateEgress,
+      }),
     };
     await this.uniqueName(dto.name, () =>
       this.dataSource.transaction(async (manager) => {

@@ -86,6 +86,7 @@ export async function attemptConverted(
       },
       body: Buffer.from(JSON.stringify(encoded.body)),
       timeouts: entity.timeouts,
+      allowPrivate: entity.allowPrivateEgress,
       signal,
     });
   } catch (error: unknown) {

@@ -68,6 +68,7 @@ export async function attemptPassThrough(
       },
       body: spec.body,
       timeouts: entity.timeouts,
+      allowPrivate: entity.allowPrivateEgress,
       signal,
     });
   } catch (error: unknown) {

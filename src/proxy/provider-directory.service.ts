@@ -4,6 +4,7 @@ import { SecretBox } from '../common/crypto/secret-box';
 import { closeRedis } from '../common/redis/close-redis';
 import { subscribe } from '../common/redis/subscribe';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
+import { reportDegradation, reportRecovery } from '../metrics/degradation';
 import { PROVIDERS_CHANGED_CHANNEL } from '../providers/provider-events';
 import { ProviderEntity } from '../providers/provider.entity';
 import { ProvidersRepository } from '../providers/providers.repository';
@@ -74,9 +75,16 @@ export class ProviderDirectory implements OnModuleInit, OnModuleDestroy {
         }
       });
       this.loadedAt = Date.now();
+      reportRecovery('provider_directory', 'postgres');
     } catch (error: unknown) {
       // Postgres down: keep routing on the last good snapshot rather than failing every request.
-      this.logger.warn(`provider reload failed, using last snapshot: ${String(error)}`);
+      reportDegradation(
+        'provider_directory',
+        'fallback',
+        'postgres',
+        `routing on the last provider snapshot (${this.snapshot.length} providers)`,
+        error,
+      );
     }
     return this.snapshot;
   }

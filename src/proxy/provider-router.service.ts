@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { LimitsService } from '../limits/limits.service';
 import { ProviderType } from '../providers/provider.entity';
 import { orderCandidates, RoutableProvider } from '../routing/candidate-selector';
+import { reportDegradation } from '../metrics/degradation';
 import { CircuitBreaker } from '../routing/circuit-breaker';
 import { resolveModelRedirect } from '../routing/model-patterns';
 import { SessionStickiness } from '../routing/session-stickiness';
@@ -48,9 +49,13 @@ export class ProviderRouter {
       openMs: config.env.BREAKER_OPEN_MS,
       onTransition: (providerId, transition) =>
         this.logger.warn(`circuit breaker ${transition} for provider ${providerId}`),
+      onError: (error) =>
+        reportDegradation('breaker', 'fail_open', 'redis', 'every breaker reads closed', error),
     });
     this.stickiness = new SessionStickiness(redis, {
       ttlSeconds: config.env.STICKY_SESSION_TTL_SECONDS,
+      onError: (error) =>
+        reportDegradation('stickiness', 'fail_open', 'redis', 'sessions are not pinned', error),
     });
   }
 

@@ -5,6 +5,7 @@ import { IrRequest } from '../protocols/ir/ir-request';
 import { emptyUsage, IrUsage } from '../protocols/ir/ir-usage';
 import { WireProtocol } from '../protocols/protocol-adapter';
 import { ClientName } from './client-name';
+import { AttemptNote } from '../billing/attempt-note';
 
 /** Everything known about one proxy request, passed explicitly down the pipeline. */
 export interface ProxyContext {
@@ -46,6 +47,8 @@ export interface ProxyOutcome {
   stopReason: string | null;
   errorClass: string | null;
   attempts: number;
+  /** One note per provider tried, in order: who, how it went, how long until it answered. */
+  attemptLog: AttemptNote[];
   ttfbMs: number | null;
   /** Time spent waiting on upstreams (all attempts), excluded from `x-cch-overhead-ms`. */
   upstreamMs: number;
@@ -65,6 +68,7 @@ export function emptyOutcome(): ProxyOutcome {
     stopReason: null,
     errorClass: null,
     attempts: 0,
+    attemptLog: [],
     ttfbMs: null,
     upstreamMs: 0,
     costUsd: null,
@@ -94,6 +98,7 @@ export function usagePayload(context: ProxyContext, outcome: ProxyOutcome): Reco
     stopReason: outcome.stopReason,
     errorClass: outcome.errorClass,
     attempts: outcome.attempts,
+    attemptLog: outcome.attemptLog,
     durationMs: Math.round(performance.now() - context.startedAt),
     ttfbMs: outcome.ttfbMs,
     createdAt: context.startedAtIso,

@@ -12,7 +12,8 @@ import { ConversionContext } from '../protocols/protocol-adapter';
 import { ProviderType } from '../providers/provider.entity';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
-import { attemptPassThrough, UpstreamStream } from './passthrough-attempt';
+import { attemptPassThrough, AttemptResult, UpstreamStream } from './passthrough-attempt';
+import { attemptNote } from './attempt-notes';
 import { passThroughSpec, PassThroughSpec } from './passthrough-spec';
 import { ProviderRouter, RoutedCandidate } from './provider-router.service';
 import {
@@ -26,7 +27,7 @@ import { sendJson, SSE_HEADERS, writeChunk } from './response-writer';
 import { adapterFor } from './conversion/adapter-registry';
 import { liveConversionContext } from './conversion/conversion-context';
 import { decodeClientRequest, relayConverted } from './conversion/converted-relay';
-import { attemptConverted } from './converted-attempt';
+import { attemptConverted, ConvertedResult } from './converted-attempt';
 import { AnthropicTap } from './stream-tap';
 import { UpstreamClient } from './upstream-client';
 import { ClientAbortedError, RetryableFailure } from './upstream-failure';
@@ -139,7 +140,7 @@ export class ProxyPipeline {
       }
       const upstreamStarted = performance.now();
       const result = await attemptPassThrough(this.upstream, context, spec, candidate, signal);
-      outcome.upstreamMs += performance.now() - upstreamStarted;
+      this.noteAttempt(outcome, candidate, result, performance.now() - upstreamStarted);
       if (result.kind === 'retry') {
         lastFailure = result;
         // A refused address is configuration, not an outage: it must not open the breaker.
@@ -192,7 +193,7 @@ export class ProxyPipeline {
       candidate,
       signal,
     );
-    outcome.upstreamMs += performance.now() - upstreamStarted;
+    this.noteAttempt(outcome, candidate, result, performance.now() - upstreamStarted);
     if (result.kind === 'retry') {
       if (result.errorClass !== 'egress_refused')
         void this.router.breaker.recordFailure(providerId);
@@ -269,6 +270,19 @@ export class ProxyPipeline {
       return;
     }
     this.failAll(lastFailure, context.model, emptyOutcome());
+  }
+
+  /** Time waited on the upstream, the ledger's attempt note and the per-attempt metric. */
+  private noteAttempt(
+    outcome: ProxyOutcome,
+    candidate: RoutedCandidate,
+    result: AttemptResult | ConvertedResult,
+    ms: number,
+  ): void {
+    outcome.upstreamMs += ms;
+    const note = attemptNote(candidate, result, ms);
+    outcome.attemptLog.push(note);
+    this.metrics?.observeAttempt(note);
   }
 
   private noteProvider(outcome: ProxyOutcome, candidate: RoutedCandidate): void {

@@ -168,6 +168,11 @@ describe('console (browser)', () => {
     await detail.waitFor();
     expect(await detail.textContent()).toContain(providerName);
     expect(await detail.textContent()).toContain(ownRequestId);
+    // The per-attempt log of the ledger: one attempt, on this provider, that succeeded.
+    const attempts = page.locator('[data-testid="attempt-log"] li');
+    expect(await attempts.count()).toBe(1);
+    expect(await attempts.first().textContent()).toContain(providerName);
+    expect(await attempts.first().textContent()).toContain('ok');
     await shot(page, 'usage-detail');
     await page.keyboard.press('Escape');
     await shot(page, 'usage');

@@ -14,9 +14,12 @@ import { loadEnv } from '../../src/config/load-env';
 import { ProviderHealthService } from '../../src/health/provider-health.service';
 import { ProvidersRepository } from '../../src/providers/providers.repository';
 import { UpstreamClient, UpstreamRequest } from '../../src/proxy/upstream-client';
+import { Client } from 'pg';
+import { FakeAnthropic } from '../support/fake-anthropic';
 import { call } from '../support/http';
 import { seedProvider, seedUserAndKey } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
+import { TEST_ENV } from '../support/test-env';
 
 /** An HTTP server on 127.0.0.1 that counts the TCP connections and requests reaching it. */
 class CountingServer {
@@ -271,6 +274,137 @@ describe('egress guard', () => {
       const result = await ctx.app.get(ProviderHealthService).probe(provider);
       expect(result).toMatchObject({ ok: false, httpStatus: null, error: 'egress_refused' });
       expect(target.connections).toBe(0);
+    });
+  });
+
+  describe('per-provider private egress (allowPrivateEgress)', () => {
+    let ctx: TestApp;
+    let db: Client;
+    let guarded: FakeAnthropic;
+    let permitted: FakeAnthropic;
+    let guardedId: string;
+    let caller: { key: string };
+
+    beforeAll(async () => {
+      // Production egress settings: no allowlist at all, so loopback is refused by default.
+      ctx = await startTestApp({ NODE_ENV: 'production', EGRESS_ALLOWLIST: '' });
+      db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+      await db.connect();
+      guarded = await FakeAnthropic.start();
+      permitted = await FakeAnthropic.start();
+      const group = `g-${randomUUID().slice(0, 8)}`;
+      guardedId = await seedProvider(ctx.baseUrl, {
+        baseUrl: guarded.url,
+        apiKey: guarded.apiKey,
+        groups: [group],
+        priority: 0,
+      });
+      await seedProvider(ctx.baseUrl, {
+        baseUrl: permitted.url,
+        apiKey: permitted.apiKey,
+        groups: [group],
+        priority: 1,
+        allowPrivateEgress: true,
+      });
+      caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+    });
+
+    afterAll(async () => {
+      await guarded.close();
+      await permitted.close();
+      await db.end();
+      await ctx.close();
+    });
+
+    const ask = () =>
+      call(ctx.baseUrl, 'POST', '/v1/messages', {
+        token: null,
+        headers: { 'x-api-key': caller.key },
+        body: {
+          model: 'claude-sonnet-4-6',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: 'hi' }],
+        },
+      });
+
+    /** Asks until the answer comes from `expected` (a PATCH reaches the routing snapshot over pub/sub). */
+    async function servedBy(expected: FakeAnthropic, other: FakeAnthropic): Promise<void> {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const before = { expected: expected.requests.length, other: other.requests.length };
+        const response = await ask();
+        expect(response.status).toBe(200);
+        if (expected.requests.length === before.expected + 1) {
+          expect(other.requests.length).toBe(before.other);
+          return;
+        }
+        if (Date.now() > deadline) throw new Error('the expected provider never served');
+      }
+    }
+
+    it('defaults to false and reports the flag in the API', async () => {
+      const response = await call(ctx.baseUrl, 'GET', `/api/providers/${guardedId}`);
+      expect(response.body).toMatchObject({ allowPrivateEgress: false });
+    });
+
+    it('refuses the loopback provider without the flag and fails over to the permitted one', async () => {
+      await servedBy(permitted, guarded);
+      expect(guarded.requests).toHaveLength(0);
+    });
+
+    it('serves through the provider once PATCH sets the flag, and refuses it again once cleared', async () => {
+      const on = await call(ctx.baseUrl, 'PATCH', `/api/providers/${guardedId}`, {
+        body: { allowPrivateEgress: true },
+      });
+      expect(on.status).toBe(200);
+      expect(on.body).toMatchObject({ allowPrivateEgress: true });
+      await servedBy(guarded, permitted);
+
+      const off = await call(ctx.baseUrl, 'PATCH', `/api/providers/${guardedId}`, {
+        body: { allowPrivateEgress: false },
+      });
+      expect(off.status).toBe(200);
+      await servedBy(permitted, guarded);
+      // Once the change is seen, the guarded provider gets nothing, not even on a kept-alive socket.
+      const servedBefore = guarded.requests.length;
+      for (let i = 0; i < 3; i += 1) expect((await ask()).status).toBe(200);
+      expect(guarded.requests.length).toBe(servedBefore);
+
+      const audit = await db.query<{ changes: Record<string, unknown> }>(
+        `SELECT changes FROM audit_log WHERE target_id = $1 AND action = 'provider.update' ORDER BY created_at`,
+        [guardedId],
+      );
+      expect(audit.rows.map((row) => row.changes)).toEqual([
+        { allowPrivateEgress: true },
+        { allowPrivateEgress: false },
+      ]);
+    });
+
+    it('rejects a non-boolean flag with a 400 naming the field', async () => {
+      const response = await call(ctx.baseUrl, 'PATCH', `/api/providers/${guardedId}`, {
+        body: { allowPrivateEgress: 'yes' },
+      });
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(response.body)).toContain('allowPrivateEgress');
+    });
+
+    it('lets the health probe through only with the flag', async () => {
+      const probe = () =>
+        call<{ ok: boolean; error: string | null }>(
+          ctx.baseUrl,
+          'POST',
+          `/api/providers/${guardedId}/test`,
+        );
+      const refused = await probe();
+      expect(refused.body).toMatchObject({ ok: false, error: 'egress_refused' });
+
+      await call(ctx.baseUrl, 'PATCH', `/api/providers/${guardedId}`, {
+        body: { allowPrivateEgress: true },
+      });
+      const before = guarded.requests.length;
+      const allowed = await probe();
+      expect(allowed.body).toMatchObject({ ok: true, error: null });
+      expect(guarded.requests.length).toBe(before + 1);
     });
   });
 });

@@ -83,18 +83,30 @@ describe('Gateway: failover, breaker, stickiness, disconnects', () => {
 
   describe('failover before the first byte', () => {
     it.each([
-      ['a 529 overloaded answer', { kind: 'status' as const, status: 529 }],
-      ['a 500 answer', { kind: 'status' as const, status: 500 }],
-      ['a 429 answer', { kind: 'status' as const, status: 429, retryAfter: '3' }],
-      ['a dropped connection', { kind: 'drop' as const }],
+      [
+        'a 529 overloaded answer',
+        { kind: 'status' as const, status: 529 },
+        'upstream_overloaded',
+        529,
+      ],
+      ['a 500 answer', { kind: 'status' as const, status: 500 }, 'upstream_5xx', 500],
+      [
+        'a 429 answer',
+        { kind: 'status' as const, status: 429, retryAfter: '3' },
+        'upstream_429',
+        429,
+      ],
+      ['a dropped connection', { kind: 'drop' as const }, 'connection_error', null],
       [
         'an in-band overloaded error before any content',
         { kind: 'stream-error-before-content' as const },
+        'upstream_overloaded',
+        529, // the in-band error's type, as a status
       ],
-      ['an upstream that never answers', { kind: 'hang' as const }],
+      ['an upstream that never answers', { kind: 'hang' as const }, 'timeout', null],
     ])(
       'should serve from the second provider after %s, streaming, with no trace',
-      async (_name, behaviour) => {
+      async (_name, behaviour, failureClass, failureStatus) => {
         const { upstreams, ids, caller } = await fixture();
         const [first, second] = upstreams as [FakeAnthropic, FakeAnthropic];
         first.always(behaviour);
@@ -116,6 +128,30 @@ describe('Gateway: failover, breaker, stickiness, disconnects', () => {
         const requestId = (await stream.withResponse()).response.headers.get('x-cch-request-id');
         const row = await waitForRequest(db, requestId);
         expect(row).toMatchObject({ status: 'success', attempts: 2, provider_id: ids[1] });
+        // The ledger says which provider failed and how; the metric counts the hidden attempt.
+        expect(row?.attempt_log).toEqual([
+          {
+            providerId: ids[0],
+            providerType: 'anthropic',
+            outcome: failureClass,
+            httpStatus: failureStatus,
+            ms: expect.any(Number) as number,
+          },
+          {
+            providerId: ids[1],
+            providerType: 'anthropic',
+            outcome: 'ok',
+            httpStatus: 200,
+            ms: expect.any(Number) as number,
+          },
+        ]);
+        const metrics = await (await fetch(`${ctx.baseUrl}/metrics`)).text();
+        expect(metrics).toContain(
+          `cch_upstream_attempts_total{provider="${ids[0]}",outcome="${failureClass}"} 1`,
+        );
+        expect(metrics).toContain(
+          `cch_upstream_attempts_total{provider="${ids[1]}",outcome="ok"} 1`,
+        );
       },
     );
 

@@ -55,6 +55,7 @@ export interface LedgerRow {
   cache_read_tokens: string;
   cost_usd: string | null;
   attempts: number;
+  attempt_log: unknown[] | null;
   error_class: string | null;
   http_status: number | null;
   stream: boolean;

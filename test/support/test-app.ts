@@ -1,4 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'pino';
 import { createApp } from '../../src/bootstrap';
 import { AppConfig } from '../../src/config/app-config';
 import { loadEnv } from '../../src/config/load-env';
@@ -10,10 +11,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the real application on a random port; `overrides` replace environment variables. */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Boots the real application on a random port; `overrides` replace environment variables, and
+ * `logger` (a pino logger on a test's own stream) captures its log lines.
+ */
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  logger?: Logger,
+): Promise<TestApp> {
   const config = new AppConfig(loadEnv({ ...process.env, ...overrides }));
-  const { app } = await createApp(config);
+  const { app } = await createApp(config, logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (address === null || typeof address === 'string') {

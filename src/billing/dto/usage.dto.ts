@@ -44,6 +44,16 @@ export class UsageQueryDto extends PageQueryDto {
   to?: Date;
 }
 
+export class AttemptNoteDto {
+  @ApiProperty({ format: 'uuid' }) providerId!: string;
+  @ApiProperty({ enum: ['anthropic', 'openai-chat', 'openai-responses', 'gemini'] })
+  providerType!: string;
+  @ApiProperty({ description: '"ok", or the failure class that caused failover' })
+  outcome!: string;
+  @ApiProperty({ type: Number, nullable: true }) httpStatus!: number | null;
+  @ApiProperty({ description: 'Milliseconds until the upstream answered or failed' }) ms!: number;
+}
+
 export class UsageRecordDto {
   @ApiProperty() requestId!: string;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
@@ -70,6 +80,12 @@ export class UsageRecordDto {
   @ApiProperty({ type: String, nullable: true }) stopReason!: string | null;
   @ApiProperty({ type: String, nullable: true }) errorClass!: string | null;
   @ApiProperty() attempts!: number;
+  @ApiProperty({
+    type: [AttemptNoteDto],
+    nullable: true,
+    description: 'Each provider tried, in order (null on records older than this field)',
+  })
+  attemptLog!: AttemptNoteDto[] | null;
   @ApiProperty() durationMs!: number;
   @ApiProperty({ type: Number, nullable: true }) ttfbMs!: number | null;
 
@@ -99,6 +115,7 @@ export class UsageRecordDto {
       stopReason: record.stopReason,
       errorClass: record.errorClass,
       attempts: record.attempts,
+      attemptLog: record.attemptLog,
       durationMs: record.durationMs,
       ttfbMs: record.ttfbMs,
     };

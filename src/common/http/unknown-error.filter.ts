@@ -1,9 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { reportDegradation } from '../../metrics/degradation';
+import { unavailableDependency } from '../errors/dependency-unavailable';
+
+/** `retry-after` of a 503 for an unreachable dependency: outages are usually short (failover). */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Last-resort filter: HttpExceptions keep Nest's shape; anything else becomes a 500 that names the
- * request id (for the logs) and nothing about the failure itself.
+ * Last-resort filter: HttpExceptions keep Nest's shape; Postgres or Redis being unreachable is a
+ * retryable 503 (counted as a degradation of the admin API); anything else becomes a 500. Both
+ * name the request id (for the logs) and nothing about the failure itself.
  */
 @Catch()
 export class UnknownErrorFilter implements ExceptionFilter {
@@ -20,6 +26,20 @@ export class UnknownErrorFilter implements ExceptionFilter {
         .send(
           typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body,
         );
+      return;
+    }
+    const dependency = unavailableDependency(exception);
+    if (dependency !== null) {
+      reportDegradation('admin_api', 'fail_closed', dependency, 'requests answered 503', exception);
+      void reply
+        .status(503)
+        .header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+        .send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: `${dependency === 'postgres' ? 'Postgres' : 'Redis'} is unreachable; retry later`,
+          requestId: request.id,
+        });
       return;
     }
     const error = exception instanceof Error ? exception : new Error(String(exception));

@@ -12,16 +12,24 @@ import {
   keyGenerationRedisKey,
 } from '../../keys/key-events';
 import { KEY_REJECTION_MESSAGES } from '../../keys/key-validity';
+import { reportDegradation, reportRecovery } from '../../metrics/degradation';
 import { evaluateSnapshot, GatewayPrincipal, KeySnapshot, snapshotOf } from './gateway-principal';
 import { ExpiringCache } from './key-cache';
 
 /** In-process entries are short-lived: they only absorb bursts; Redis holds the shared copy. */
 const LOCAL_TTL_MS = 30_000;
 const LOCAL_NEGATIVE_TTL_MS = 10_000;
+/**
+ * While the invalidation channel is down (Redis unreachable), a revocation cannot be announced:
+ * entries then live this long, which bounds how long a replica may still accept a revoked key.
+ */
+const LOCAL_TTL_WITHOUT_INVALIDATION_MS = 5_000;
 const REDIS_TTL_SECONDS = 300;
 const REDIS_NEGATIVE_TTL_SECONDS = 30;
 const LOCAL_MAX_ENTRIES = 50_000;
 const NEGATIVE = 'none';
+/** `retry-after` when a key cannot be checked: Postgres outages are usually short (failover). */
+const LOOKUP_RETRY_AFTER_SECONDS = 5;
 
 /** Writes the snapshot only if no invalidation happened since the caller read the generation. */
 const WRITE_IF_GENERATION_UNCHANGED = `
@@ -110,7 +118,7 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
       return shared.snapshot;
     }
 
-    const row = await this.keys.findByHashWithUser(keyHash);
+    const row = await this.readDatabase(keyHash);
     const snapshot = row?.user ? snapshotOf(row, row.user) : null;
     this.remember(keyHash, snapshot, epoch);
     if (shared.generation !== null) {
@@ -119,9 +127,40 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
     return snapshot;
   }
 
+  /**
+   * A key found in neither cache needs Postgres; without it the key cannot be judged, so the
+   * client gets a retryable 503 in its own envelope, never a 401 that would log it out.
+   */
+  private async readDatabase(keyHash: string) {
+    try {
+      const row = await this.keys.findByHashWithUser(keyHash);
+      reportRecovery('auth', 'postgres');
+      return row;
+    } catch (error: unknown) {
+      reportDegradation(
+        'auth',
+        'fail_closed',
+        'postgres',
+        'keys in neither the in-process nor the Redis cache are answered 503',
+        error,
+      );
+      throw new GatewayError(
+        GatewayErrorCode.UPSTREAM_UNAVAILABLE,
+        'The API key cannot be checked right now; retry later.',
+        { retryAfterSeconds: LOOKUP_RETRY_AFTER_SECONDS },
+      );
+    }
+  }
+
   private remember(keyHash: string, snapshot: KeySnapshot | null, epoch: number): void {
     if (epoch !== this.epoch) return;
-    this.local.set(keyHash, snapshot, snapshot ? LOCAL_TTL_MS : LOCAL_NEGATIVE_TTL_MS);
+    const ttl = snapshot ? LOCAL_TTL_MS : LOCAL_NEGATIVE_TTL_MS;
+    const listening = this.subscriber?.status === 'ready';
+    this.local.set(
+      keyHash,
+      snapshot,
+      listening ? ttl : Math.min(ttl, LOCAL_TTL_WITHOUT_INVALIDATION_MS),
+    );
   }
 
   /**
@@ -142,8 +181,16 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
           : raw === NEGATIVE
             ? null
             : (JSON.parse(raw) as KeySnapshot);
+      reportRecovery('auth', 'redis');
       return { snapshot, generation: generation ?? '0' };
-    } catch {
+    } catch (error: unknown) {
+      reportDegradation(
+        'auth',
+        'fallback',
+        'redis',
+        'keys missing from the in-process cache are read from Postgres',
+        error,
+      );
       return { snapshot: undefined, generation: null };
     }
   }

@@ -147,6 +147,15 @@ export class ProviderCreateDto {
   @IsBoolean()
   enabled?: boolean;
 
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Let this provider (and its health probes) reach loopback/private/link-local addresses that the egress guard refuses and EGRESS_ALLOWLIST does not permit (an on-premises relay). Other providers stay guarded.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  allowPrivateEgress?: boolean;
+
   @ApiPropertyOptional({ type: ProviderTimeoutsDto })
   @IsOptional()
   @ValidateNested()
@@ -179,6 +188,7 @@ export class ProviderResponseDto {
   @ApiProperty({ type: ProviderTimeoutsDto }) timeouts!: ProviderTimeouts;
   @ApiProperty({ type: LimitsDto }) limits!: Limits;
   @ApiProperty() enabled!: boolean;
+  @ApiProperty() allowPrivateEgress!: boolean;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
 
@@ -199,6 +209,7 @@ export class ProviderResponseDto {
       timeouts: provider.timeouts,
       limits: provider.limits,
       enabled: provider.enabled,
+      allowPrivateEgress: provider.allowPrivateEgress,
       createdAt: provider.createdAt,
       updatedAt: provider.updatedAt,
     };
