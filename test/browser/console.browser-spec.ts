@@ -138,6 +138,20 @@ describe('console (browser)', () => {
     expect((await call(ctx.baseUrl, 'GET', '/api/session', { token: spare })).status).toBe(401);
     await shot(page, 'users');
 
+    // Edit limits, disable and enable again: each change shows without a reload.
+    const userId = page.url().split('/').pop() ?? '';
+    await page.fill('[data-testid="limits-form"] input[name="limit-usdDaily"]', '30');
+    await page.fill('[data-testid="limits-form"] input[name="limit-rpm"]', '120');
+    await page.click('[data-testid="limits-form"] button[type="submit"]');
+    await page.locator('[data-testid="limits-form"] .ok-text').waitFor();
+    const saved = await call(ctx.baseUrl, 'GET', `/api/users/${userId}`);
+    expect(saved.body.limits).toEqual({ usdDaily: '30', rpm: 120 });
+    await page.click('[data-testid="toggle-user"]');
+    await page.locator('.card-head .badge:has-text("Disabled")').waitFor();
+    expect((await call(ctx.baseUrl, 'GET', `/api/users/${userId}`)).body.enabled).toBe(false);
+    await page.click('[data-testid="toggle-user"]');
+    await page.locator('.card-head .badge:has-text("Enabled")').waitFor();
+
     // Providers: add one pointing at the fake upstream, in the user's group.
     await page.click('[data-nav="providers"]');
     await page.click('[data-testid="add-provider"]');
@@ -148,6 +162,10 @@ describe('console (browser)', () => {
     await page.click('.modal button[type="submit"]');
     const card = page.locator('.provider-card', { hasText: providerName });
     await card.waitFor();
+    await card.locator('button:has-text("Disable")').click();
+    await card.locator('.badge:has-text("Disabled")').waitFor();
+    await card.locator('button:has-text("Enable")').click();
+    await card.locator('.badge:has-text("Enabled")').waitFor();
     await card.locator('[data-testid="test-provider"]').click();
     await card.locator('[data-testid="test-result"]').waitFor();
     await card.locator('.health-dot').first().waitFor();
@@ -210,6 +228,19 @@ describe('console (browser)', () => {
       `base_url = "${ctx.baseUrl}/v1"`,
     );
     await shot(page, 'setup');
+    await context.close();
+  });
+
+  it('refuses a wrong credential with a message, and logs out cleanly', async () => {
+    const { context, page } = await newPage(browser);
+    await page.goto(`${ctx.baseUrl}/console/`);
+    await page.fill('input[name="credential"]', 'sk-cch-not-a-real-key');
+    await page.click('button[type="submit"]');
+    expect(await page.locator('.login-card [role="alert"]').textContent()).toContain('failed');
+    await login(page, ctx.baseUrl, TEST_ENV.ADMIN_TOKEN);
+    await page.click('[data-testid="logout"]');
+    await page.locator('input[name="credential"]').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('cch.console.credential')")).toBeNull();
     await context.close();
   });
 
