@@ -8,11 +8,11 @@ import { join, normalize, resolve, sep } from 'node:path';
 export const CONSOLE_PATH = '/console';
 
 /**
- * The console only loads its own files and talks to its own origin. Inline styles are allowed
- * because the chart library positions its legend and cursor with style attributes.
+ * The console only loads its own files and talks to its own origin; no inline script or style
+ * (the app and the chart library set styles through the DOM, which CSP does not restrict).
  */
 export const CONSOLE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; " +
   "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; " +
   "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

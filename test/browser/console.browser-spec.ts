@@ -90,6 +90,14 @@ describe('console (browser)', () => {
   it('admin: creates a user, a key shown once, a provider; the request shows in usage and costs', async () => {
     const { context, page } = await newPage(browser);
     page.on('dialog', (dialog) => void dialog.accept());
+    // The whole walk-through must run under the console's CSP without a violation or a crash.
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /security policy/i.test(message.text())) {
+        problems.push(message.text());
+      }
+    });
     await login(page, ctx.baseUrl, TEST_ENV.ADMIN_TOKEN);
     // The credential stays out of the URL and in this tab's sessionStorage.
     expect(page.url()).not.toContain(TEST_ENV.ADMIN_TOKEN);
@@ -228,6 +236,7 @@ describe('console (browser)', () => {
       `base_url = "${ctx.baseUrl}/v1"`,
     );
     await shot(page, 'setup');
+    expect(problems).toEqual([]);
     await context.close();
   });
 
