@@ -156,6 +156,7 @@ export const zh: Dictionary = {
   'reports.csv': '下载 CSV',
   'reports.total': '合计',
   'reports.share': '费用占比',
+  'reports.perDay': '每日费用',
   'setup.title': '客户端配置',
   'setup.help':
     '粘贴一个网关密钥(或在用户管理页面创建),并确认本网关的公网地址。下面每个文件都可直接复制。',

@@ -159,6 +159,7 @@ export const en = {
   'reports.csv': 'Download CSV',
   'reports.total': 'Total',
   'reports.share': 'Share of cost',
+  'reports.perDay': 'Cost per day',
   'setup.title': 'Client setup',
   'setup.help':
     'Paste a gateway key (or create one on the Users page) and check the public URL of this gateway. Each file below is ready to copy.',

@@ -20,7 +20,11 @@ import { TEST_ENV } from '../support/test-env';
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 const SHOTS_DIR = join(__dirname, '..', '..', 'docs', 'console');
 
-async function sendMessage(baseUrl: string, key: string): Promise<string> {
+async function sendMessage(
+  baseUrl: string,
+  key: string,
+  model = 'claude-sonnet-4-6',
+): Promise<string> {
   const response = await fetch(`${baseUrl}/v1/messages`, {
     method: 'POST',
     headers: {
@@ -29,7 +33,7 @@ async function sendMessage(baseUrl: string, key: string): Promise<string> {
       'anthropic-version': '2023-06-01',
     },
     body: JSON.stringify({
-      model: 'claude-sonnet-4-6',
+      model,
       max_tokens: 16,
       messages: [{ role: 'user', content: 'hello' }],
     }),
@@ -54,10 +58,29 @@ async function waitForUsage(baseUrl: string, requestId: string): Promise<void> {
   throw new Error(`request ${requestId} never reached the ledger`);
 }
 
+/**
+ * Screenshots only: a few more users and models, so the pictures show lists and shares. (The
+ * assertions never depend on it: they look at this test's own user and request.)
+ */
+async function addTeamTraffic(baseUrl: string, group: string): Promise<void> {
+  const team: [string, string, number][] = [
+    ['Grace Hopper', 'claude-opus-4-1', 3],
+    ['Linus Pauling', 'claude-sonnet-4-6', 2],
+    ['Margaret Hamilton', 'claude-haiku-4-5', 4],
+  ];
+  let last = '';
+  for (const [name, model, count] of team) {
+    const member = await seedUserAndKey(baseUrl, { name, providerGroup: group });
+    for (let i = 0; i < count; i++) last = await sendMessage(baseUrl, member.key, model);
+  }
+  await waitForUsage(baseUrl, last);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   if (!SCREENSHOTS) return;
   mkdirSync(SHOTS_DIR, { recursive: true });
   await page.waitForLoadState('networkidle');
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SHOTS_DIR, `${name}.png`), fullPage: false });
 }
 
@@ -183,6 +206,7 @@ describe('console (browser)', () => {
     ownRequestId = await sendMessage(ctx.baseUrl, createdKey);
     expect(upstream.requests.length).toBeGreaterThan(0);
     await waitForUsage(ctx.baseUrl, ownRequestId);
+    if (SCREENSHOTS) await addTeamTraffic(ctx.baseUrl, group);
 
     // Usage log: the row, and its detail with the provider chosen.
     await page.click('[data-nav="usage"]');

@@ -120,7 +120,7 @@ export function ReportsPage(): preact.JSX.Element {
               />
             </div>
             {data.rows.length > 0 && (
-              <Card title={t('reports.share')}>
+              <Card title={groupBy === 'day' ? t('reports.perDay') : t('reports.share')}>
                 {groupBy === 'day' ? (
                   <DailyChart
                     {...dailySeries(data.rows, range.from, range.to)}

@@ -23,7 +23,7 @@ export function UsageTable(props: {
   return (
     <>
       <div class="table-wrap">
-        <table class="table table-hover" data-testid="usage-table">
+        <table class="table table-hover table-nowrap" data-testid="usage-table">
           <thead>
             <tr>
               <th>{t('usage.time')}</th>
