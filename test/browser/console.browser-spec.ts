@@ -19,6 +19,8 @@ import { TEST_ENV } from '../support/test-env';
 /** `npm run console:screenshots` sets this: the walk-through also saves docs/console/*.png. */
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS === '1';
 const SHOTS_DIR = join(__dirname, '..', '..', 'docs', 'console');
+/** The admin walk-through does a lot in one browser session; room for a loaded CI machine. */
+const WALKTHROUGH_TIMEOUT_MS = 120_000;
 
 async function sendMessage(
   baseUrl: string,
@@ -110,159 +112,165 @@ describe('console (browser)', () => {
     await ctx?.close();
   });
 
-  it('admin: creates a user, a key shown once, a provider; the request shows in usage and costs', async () => {
-    const { context, page } = await newPage(browser);
-    page.on('dialog', (dialog) => void dialog.accept());
-    // The whole walk-through must run under the console's CSP without a violation or a crash.
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /security policy/i.test(message.text())) {
-        problems.push(message.text());
-      }
-    });
-    await login(page, ctx.baseUrl, TEST_ENV.ADMIN_TOKEN);
-    // The credential stays out of the URL and in this tab's sessionStorage.
-    expect(page.url()).not.toContain(TEST_ENV.ADMIN_TOKEN);
-    // (Page scripts are passed as strings: this file is type-checked without the DOM library.)
-    expect(await page.evaluate("sessionStorage.getItem('cch.console.credential')")).toBe(
-      TEST_ENV.ADMIN_TOKEN,
-    );
+  it(
+    'admin: creates a user, a key shown once, a provider; the request shows in usage and costs',
+    async () => {
+      const { context, page } = await newPage(browser);
+      page.on('dialog', (dialog) => void dialog.accept());
+      // The whole walk-through must run under the console's CSP without a violation or a crash.
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /security policy/i.test(message.text())) {
+          problems.push(message.text());
+        }
+      });
+      await login(page, ctx.baseUrl, TEST_ENV.ADMIN_TOKEN);
+      // The credential stays out of the URL and in this tab's sessionStorage.
+      expect(page.url()).not.toContain(TEST_ENV.ADMIN_TOKEN);
+      // (Page scripts are passed as strings: this file is type-checked without the DOM library.)
+      expect(await page.evaluate("sessionStorage.getItem('cch.console.credential')")).toBe(
+        TEST_ENV.ADMIN_TOKEN,
+      );
 
-    // Users: create one in a group of its own, so only this test's provider serves it.
-    await page.click('[data-nav="users"]');
-    await page.click('[data-testid="new-user"]');
-    await page.fill('.modal input[name="name"]', userName);
-    await page.fill('.modal input[name="providerGroup"]', group);
-    await page.fill('.modal input[name="limit-usdDaily"]', '25');
-    await page.click('.modal button[type="submit"]');
-    await page.waitForSelector(`[data-testid="user-name"]:has-text("${userName}")`);
-    await page.waitForSelector(`[data-testid="user-list"] >> text=${userName}`);
+      // Users: create one in a group of its own, so only this test's provider serves it.
+      await page.click('[data-nav="users"]');
+      await page.click('[data-testid="new-user"]');
+      await page.fill('.modal input[name="name"]', userName);
+      await page.fill('.modal input[name="providerGroup"]', group);
+      await page.fill('.modal input[name="limit-usdDaily"]', '25');
+      await page.click('.modal button[type="submit"]');
+      await page.waitForSelector(`[data-testid="user-name"]:has-text("${userName}")`);
+      await page.waitForSelector(`[data-testid="user-list"] >> text=${userName}`);
 
-    // Add a key: the secret is shown once, with a copy button.
-    await page.click('[data-testid="add-key"]');
-    await page.fill('.modal input[name="keyName"]', 'laptop');
-    await page.click('.modal button[type="submit"]');
-    const secret = page.locator('[data-testid="new-key-secret"]');
-    createdKey = (await secret.textContent()) ?? '';
-    expect(createdKey).toMatch(/^sk-/);
-    await page.click('.modal button:has-text("Copy")');
-    await page.waitForSelector('.modal button:has-text("Copied")');
-    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(createdKey);
-    await shot(page, 'key-created');
-    await page.click('[data-testid="close-secret"]');
-    // Gone from the page for good: the table lists only its prefix, and a reload shows no secret.
-    await page.waitForSelector('[data-testid="key-table"] >> text=laptop');
-    expect(await page.content()).not.toContain(createdKey);
-    await page.reload();
-    await page.waitForSelector('[data-testid="key-table"] >> text=laptop');
-    expect(await page.content()).not.toContain(createdKey);
-    // A second key, revoked at once: the table says so without a reload, and the API agrees.
-    await page.click('[data-testid="add-key"]');
-    await page.fill('.modal input[name="keyName"]', 'spare');
-    await page.click('.modal button[type="submit"]');
-    const spare = (await page.locator('[data-testid="new-key-secret"]').textContent()) ?? '';
-    await page.click('[data-testid="close-secret"]');
-    const spareRow = page.locator('[data-testid="key-table"] tr', { hasText: 'spare' });
-    await spareRow.locator('button:has-text("Revoke")').click();
-    await spareRow.locator('.badge:has-text("Revoked")').waitFor();
-    expect((await call(ctx.baseUrl, 'GET', '/api/session', { token: spare })).status).toBe(401);
-    await shot(page, 'users');
+      // Add a key: the secret is shown once, with a copy button.
+      await page.click('[data-testid="add-key"]');
+      await page.fill('.modal input[name="keyName"]', 'laptop');
+      await page.click('.modal button[type="submit"]');
+      const secret = page.locator('[data-testid="new-key-secret"]');
+      createdKey = (await secret.textContent()) ?? '';
+      expect(createdKey).toMatch(/^sk-/);
+      await page.click('.modal button:has-text("Copy")');
+      await page.waitForSelector('.modal button:has-text("Copied")');
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(createdKey);
+      await shot(page, 'key-created');
+      await page.click('[data-testid="close-secret"]');
+      // Gone from the page for good: the table lists only its prefix, and a reload shows no secret.
+      await page.waitForSelector('[data-testid="key-table"] >> text=laptop');
+      expect(await page.content()).not.toContain(createdKey);
+      await page.reload();
+      await page.waitForSelector('[data-testid="key-table"] >> text=laptop');
+      expect(await page.content()).not.toContain(createdKey);
+      // A second key, revoked at once: the table says so without a reload, and the API agrees.
+      await page.click('[data-testid="add-key"]');
+      await page.fill('.modal input[name="keyName"]', 'spare');
+      await page.click('.modal button[type="submit"]');
+      const spare = (await page.locator('[data-testid="new-key-secret"]').textContent()) ?? '';
+      await page.click('[data-testid="close-secret"]');
+      const spareRow = page.locator('[data-testid="key-table"] tr', { hasText: 'spare' });
+      await spareRow.locator('button:has-text("Revoke")').click();
+      await spareRow.locator('.badge:has-text("Revoked")').waitFor();
+      expect((await call(ctx.baseUrl, 'GET', '/api/session', { token: spare })).status).toBe(401);
+      await shot(page, 'users');
 
-    // Edit limits, disable and enable again: each change shows without a reload.
-    const userId = page.url().split('/').pop() ?? '';
-    await page.fill('[data-testid="limits-form"] input[name="limit-usdDaily"]', '30');
-    await page.fill('[data-testid="limits-form"] input[name="limit-rpm"]', '120');
-    await page.click('[data-testid="limits-form"] button[type="submit"]');
-    await page.locator('[data-testid="limits-form"] .ok-text').waitFor();
-    const saved = await call(ctx.baseUrl, 'GET', `/api/users/${userId}`);
-    expect(saved.body.limits).toEqual({ usdDaily: '30', rpm: 120 });
-    await page.click('[data-testid="toggle-user"]');
-    await page.locator('.card-head .badge:has-text("Disabled")').waitFor();
-    expect((await call(ctx.baseUrl, 'GET', `/api/users/${userId}`)).body.enabled).toBe(false);
-    await page.click('[data-testid="toggle-user"]');
-    await page.locator('.card-head .badge:has-text("Enabled")').waitFor();
+      // Edit limits, disable and enable again: each change shows without a reload.
+      const userId = page.url().split('/').pop() ?? '';
+      await page.fill('[data-testid="limits-form"] input[name="limit-usdDaily"]', '30');
+      await page.fill('[data-testid="limits-form"] input[name="limit-rpm"]', '120');
+      await page.click('[data-testid="limits-form"] button[type="submit"]');
+      await page.locator('[data-testid="limits-form"] .ok-text').waitFor();
+      const saved = await call(ctx.baseUrl, 'GET', `/api/users/${userId}`);
+      expect(saved.body.limits).toEqual({ usdDaily: '30', rpm: 120 });
+      await page.click('[data-testid="toggle-user"]');
+      await page.locator('.card-head .badge:has-text("Disabled")').waitFor();
+      expect((await call(ctx.baseUrl, 'GET', `/api/users/${userId}`)).body.enabled).toBe(false);
+      await page.click('[data-testid="toggle-user"]');
+      await page.locator('.card-head .badge:has-text("Enabled")').waitFor();
 
-    // Providers: add one pointing at the fake upstream, in the user's group.
-    await page.click('[data-nav="providers"]');
-    await page.click('[data-testid="add-provider"]');
-    await page.fill('.modal input[name="name"]', providerName);
-    await page.fill('.modal input[name="baseUrl"]', upstream.url);
-    await page.fill('.modal input[name="apiKey"]', upstream.apiKey);
-    await page.fill('.modal input[name="groups"]', group);
-    await page.click('.modal button[type="submit"]');
-    const card = page.locator('.provider-card', { hasText: providerName });
-    await card.waitFor();
-    await card.locator('button:has-text("Disable")').click();
-    await card.locator('.badge:has-text("Disabled")').waitFor();
-    await card.locator('button:has-text("Enable")').click();
-    await card.locator('.badge:has-text("Enabled")').waitFor();
-    await card.locator('[data-testid="test-provider"]').click();
-    await card.locator('[data-testid="test-result"]').waitFor();
-    await card.locator('.health-dot').first().waitFor();
-    await shot(page, 'providers');
+      // Providers: add one pointing at the fake upstream, in the user's group.
+      await page.click('[data-nav="providers"]');
+      await page.click('[data-testid="add-provider"]');
+      await page.fill('.modal input[name="name"]', providerName);
+      await page.fill('.modal input[name="baseUrl"]', upstream.url);
+      await page.fill('.modal input[name="apiKey"]', upstream.apiKey);
+      await page.fill('.modal input[name="groups"]', group);
+      await page.click('.modal button[type="submit"]');
+      const card = page.locator('.provider-card', { hasText: providerName });
+      await card.waitFor();
+      await card.locator('button:has-text("Disable")').click();
+      await card.locator('.badge:has-text("Disabled")').waitFor();
+      await card.locator('button:has-text("Enable")').click();
+      await card.locator('.badge:has-text("Enabled")').waitFor();
+      await card.locator('[data-testid="test-provider"]').click();
+      await card.locator('[data-testid="test-result"]').waitFor();
+      await card.locator('.health-dot').first().waitFor();
+      await shot(page, 'providers');
 
-    // A real request through the gateway with the new key, from this test process.
-    ownRequestId = await sendMessage(ctx.baseUrl, createdKey);
-    expect(upstream.requests.length).toBeGreaterThan(0);
-    await waitForUsage(ctx.baseUrl, ownRequestId);
-    if (SCREENSHOTS) await addTeamTraffic(ctx.baseUrl, group);
+      // A real request through the gateway with the new key, from this test process.
+      ownRequestId = await sendMessage(ctx.baseUrl, createdKey);
+      expect(upstream.requests.length).toBeGreaterThan(0);
+      await waitForUsage(ctx.baseUrl, ownRequestId);
+      if (SCREENSHOTS) await addTeamTraffic(ctx.baseUrl, group);
 
-    // Usage log: the row, and its detail with the provider chosen.
-    await page.click('[data-nav="usage"]');
-    const row = page.locator(`tr[data-request-id="${ownRequestId}"]`);
-    await row.waitFor();
-    expect(await row.textContent()).toContain(userName);
-    await row.click();
-    const detail = page.locator('[data-testid="usage-detail"]');
-    await detail.waitFor();
-    expect(await detail.textContent()).toContain(providerName);
-    expect(await detail.textContent()).toContain(ownRequestId);
-    // The per-attempt log of the ledger: one attempt, on this provider, that succeeded.
-    const attempts = page.locator('[data-testid="attempt-log"] li');
-    expect(await attempts.count()).toBe(1);
-    expect(await attempts.first().textContent()).toContain(providerName);
-    expect(await attempts.first().textContent()).toContain('ok');
-    await shot(page, 'usage-detail');
-    await page.keyboard.press('Escape');
-    await shot(page, 'usage');
+      // Usage log: the row, and its detail with the provider chosen.
+      await page.click('[data-nav="usage"]');
+      const row = page.locator(`tr[data-request-id="${ownRequestId}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain(userName);
+      await row.click();
+      const detail = page.locator('[data-testid="usage-detail"]');
+      await detail.waitFor();
+      expect(await detail.textContent()).toContain(providerName);
+      expect(await detail.textContent()).toContain(ownRequestId);
+      // The per-attempt log of the ledger: one attempt, on this provider, that succeeded.
+      const attempts = page.locator('[data-testid="attempt-log"] li');
+      expect(await attempts.count()).toBe(1);
+      expect(await attempts.first().textContent()).toContain(providerName);
+      expect(await attempts.first().textContent()).toContain('ok');
+      await shot(page, 'usage-detail');
+      await page.keyboard.press('Escape');
+      await shot(page, 'usage');
 
-    // Cost report by user: the user with one request, and a CSV that says the same.
-    await page.click('[data-nav="reports"]');
-    const reportRow = page.locator('[data-testid="report-table"] tbody tr', { hasText: userName });
-    await reportRow.waitFor();
-    expect(await reportRow.locator('td').nth(1).textContent()).toBe('1');
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.click('[data-testid="csv"]'),
-    ]);
-    const csvPath = await download.path();
-    const csv = (await import('node:fs')).readFileSync(csvPath, 'utf8');
-    expect(csv).toContain(userName);
-    await shot(page, 'reports');
-    await page.click('[data-group="day"]');
-    await page.locator('.chart canvas').waitFor();
-    await shot(page, 'reports-day');
+      // Cost report by user: the user with one request, and a CSV that says the same.
+      await page.click('[data-nav="reports"]');
+      const reportRow = page.locator('[data-testid="report-table"] tbody tr', {
+        hasText: userName,
+      });
+      await reportRow.waitFor();
+      expect(await reportRow.locator('td').nth(1).textContent()).toBe('1');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click('[data-testid="csv"]'),
+      ]);
+      const csvPath = await download.path();
+      const csv = (await import('node:fs')).readFileSync(csvPath, 'utf8');
+      expect(csv).toContain(userName);
+      await shot(page, 'reports');
+      await page.click('[data-group="day"]');
+      await page.locator('.chart canvas').waitFor();
+      await shot(page, 'reports-day');
 
-    await page.click('[data-nav="overview"]');
-    await page.locator('[data-testid="provider-status"]', { hasText: providerName }).waitFor();
-    await page.locator('.chart canvas').waitFor();
-    await shot(page, 'overview');
+      await page.click('[data-nav="overview"]');
+      await page.locator('[data-testid="provider-status"]', { hasText: providerName }).waitFor();
+      await page.locator('.chart canvas').waitFor();
+      await shot(page, 'overview');
 
-    await page.click('[data-nav="setup"]');
-    await page.fill('input[name="setupKey"]', createdKey);
-    const settings = await page.locator('pre[data-file="~/.claude/settings.json"]').textContent();
-    const parsed = JSON.parse(settings ?? '{}') as { env: Record<string, string> };
-    expect(parsed.env.ANTHROPIC_AUTH_TOKEN).toBe(createdKey);
-    expect(parsed.env.ANTHROPIC_BASE_URL).toBe(ctx.baseUrl);
-    await page.click('[data-client="codex"]');
-    expect(await page.locator('pre[data-file="~/.codex/config.toml"]').textContent()).toContain(
-      `base_url = "${ctx.baseUrl}/v1"`,
-    );
-    await shot(page, 'setup');
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+      await page.click('[data-nav="setup"]');
+      await page.fill('input[name="setupKey"]', createdKey);
+      const settings = await page.locator('pre[data-file="~/.claude/settings.json"]').textContent();
+      const parsed = JSON.parse(settings ?? '{}') as { env: Record<string, string> };
+      expect(parsed.env.ANTHROPIC_AUTH_TOKEN).toBe(createdKey);
+      expect(parsed.env.ANTHROPIC_BASE_URL).toBe(ctx.baseUrl);
+      await page.click('[data-client="codex"]');
+      expect(await page.locator('pre[data-file="~/.codex/config.toml"]').textContent()).toContain(
+        `base_url = "${ctx.baseUrl}/v1"`,
+      );
+      await shot(page, 'setup');
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    WALKTHROUGH_TIMEOUT_MS,
+  );
 
   it('refuses a wrong credential with a message, and logs out cleanly', async () => {
     const { context, page } = await newPage(browser);
