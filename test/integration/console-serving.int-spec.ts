@@ -7,7 +7,10 @@ import { ensureConsoleBuilt } from '../support/browser';
 import { startTestApp, TestApp } from '../support/test-app';
 import { CONSOLE_CSP, findConsoleDist, mountConsole } from '../../src/console/console-static';
 
-/** The console is static files on the same server: SPA fallback, cache headers, CSP. */
+/**
+ * The console is static files on the same server: SPA fallback, cache headers, CSP. Every test
+ * reads its response body: an unread one keeps its connection busy and the app's close waiting.
+ */
 describe('console serving', () => {
   let ctx: TestApp;
   let assetPath: string;
@@ -29,6 +32,7 @@ describe('console serving', () => {
     const response = await fetch(`${ctx.baseUrl}/console`, { redirect: 'manual' });
     expect(response.status).toBe(301);
     expect(response.headers.get('location')).toBe('/console/');
+    await response.arrayBuffer();
   });
 
   it.each(['/console/', '/console/users', '/console/users/4a1b/keys', '/console/reports?x=1'])(
@@ -49,6 +53,7 @@ describe('console serving', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('javascript');
     expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await response.text()).length).toBeGreaterThan(1000);
   });
 
   it('answers a missing asset with 404, not the page', async () => {
@@ -68,6 +73,7 @@ describe('console serving', () => {
     const response = await fetch(`${ctx.baseUrl}/api/session`);
     expect(response.status).toBe(401);
     expect(response.headers.get('content-security-policy')).not.toBe(CONSOLE_CSP);
+    await response.arrayBuffer();
   });
 
   it('says so with a 503 when the console was not built', async () => {
