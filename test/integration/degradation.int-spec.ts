@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import pino from 'pino';
 import { PriceCatalog } from '../../src/billing/price-catalog.service';
+import { QueueName } from '../../src/jobs/queue-names';
 import { emptyUsage } from '../../src/protocols/ir/ir-usage';
 import { ProviderDirectory } from '../../src/proxy/provider-directory.service';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { call, JsonResponse } from '../support/http';
 import { PrivateRedis, waitFor } from '../support/redis-server';
-import { SeededKey, seedProvider, seedUserAndKey } from '../support/seed';
+import { SeededKey, seedProvider, seedUserAndKey, waitForRequest } from '../support/seed';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
@@ -32,6 +34,14 @@ describe('Degradation per control', () => {
   let warm: SeededKey;
   let fresh: SeededKey;
   let cold: SeededKey;
+  let databaseUrl: string;
+  let logger: pino.Logger;
+  /** Both dependencies through what the test can cut; no worker unless a test starts one. */
+  const env = (): Record<string, string> => ({
+    REDIS_URL: redis.url,
+    DATABASE_URL: databaseUrl,
+    CCH_ROLES: 'gateway,admin',
+  });
 
   beforeAll(async () => {
     const sink = new Writable({
@@ -41,15 +51,15 @@ describe('Degradation per control', () => {
       },
     });
     // One logger for both apps: Nest's static logger belongs to whichever app was created last.
-    const logger = pino({ level: 'info' }, sink);
+    logger = pino({ level: 'info' }, sink);
     redis = await PrivateRedis.start();
     const pg = new URL(TEST_ENV.DATABASE_URL);
     postgres = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
     pg.port = String(postgres.port);
-    const env = { REDIS_URL: redis.url, DATABASE_URL: pg.toString(), CCH_ROLES: 'gateway,admin' };
-    open = await startTestApp(env, logger);
+    databaseUrl = pg.toString();
+    open = await startTestApp(env(), logger);
     closed = await startTestApp(
-      { ...env, LIMITS_FAIL_OPEN: 'false', ADMIN_AUTH_FAIL_OPEN: 'false' },
+      { ...env(), LIMITS_FAIL_OPEN: 'false', ADMIN_AUTH_FAIL_OPEN: 'false' },
       logger,
     );
     db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
@@ -269,11 +279,43 @@ describe('Degradation per control', () => {
     const delta = async (control: string, mode: string, start: number): Promise<number> =>
       (await degraded(control, mode, 'postgres')) - start;
 
+    let worker: TestApp;
+    let queue: Queue;
+    let queuedRequestId: string | null = null;
+
     beforeAll(async () => {
+      // A worker writing the ledger from the queue; it needs Postgres to boot.
+      worker = await startTestApp({ ...env(), CCH_ROLES: 'worker' }, logger);
+      queue = new Queue(QueueName.UsageRecords, {
+        prefix: 'cch',
+        connection: { host: '127.0.0.1', port: redis.port },
+      });
       // In both caches (in-process and Redis) before the outage; its limit baselines loaded.
       expect((await anthropic(open, warm.key)).status).toBe(200);
       expect((await anthropic(closed, warm.key)).status).toBe(200);
       await postgres.cut();
+    });
+
+    afterAll(async () => {
+      await queue.close();
+      await worker.close();
+    });
+
+    it('usage jobs wait in the queue without using their attempts', async () => {
+      const start = await degraded('usage_queue', 'fallback', 'postgres');
+      const response = await anthropic(open, warm.key);
+      expect(response.status).toBe(200);
+      queuedRequestId = response.headers.get('x-cch-request-id');
+      // Tried, refused by the unreachable ledger, delayed and tried again: still no attempt spent.
+      await waitFor(async () => {
+        const job = await queue.getJob(String(queuedRequestId));
+        return (job?.attemptsStarted ?? 0) >= 2;
+      }, 15_000);
+      const job = await queue.getJob(String(queuedRequestId));
+      expect(job?.attemptsMade).toBe(0);
+      expect(await job?.getState()).toBe('delayed');
+      expect(await delta('usage_queue', 'fallback', start)).toBeGreaterThanOrEqual(2);
+      expect(logged('control=usage_queue mode=fallback dependency=postgres')).toHaveLength(1);
     });
 
     it('reports Postgres down on /readyz', async () => {
@@ -311,10 +353,13 @@ describe('Degradation per control', () => {
     it('limit counters Redis lost are rebuilt from the ledger: without it, fail open or 503', async () => {
       const openStart = await degraded('limits', 'fail_open', 'postgres');
       const closedStart = await degraded('limits', 'fail_closed', 'postgres');
-      // Redis restarted empty (as after a failover): every scope needs its ledger baseline again.
+      // Redis lost the limit counters (as after a failover to an empty replica): every scope
+      // needs its ledger baseline again.
       const client = new Redis(redis.url);
       try {
-        await client.flushdb();
+        const counters = await client.keys('cch:lim:*');
+        expect(counters.length).toBeGreaterThan(0);
+        await client.del(...counters);
       } finally {
         client.disconnect();
       }
@@ -360,6 +405,8 @@ describe('Degradation per control', () => {
       expect((await anthropic(closed, warm.key)).status).toBe(200);
       expect((await call(open.baseUrl, 'GET', '/api/users')).status).toBe(200);
       expect(logged('recovered control=auth dependency=postgres').length).toBeGreaterThan(0);
+      // The job that waited out the outage reaches the ledger.
+      expect(await waitForRequest(db, queuedRequestId, 15_000)).toBeDefined();
       const text = await (await fetch(`${open.baseUrl}/metrics`)).text();
       expect(metricValue(text, 'cch_dependency_up', { dependency: 'postgres' })).toBe(1);
     });
