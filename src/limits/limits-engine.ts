@@ -45,6 +45,9 @@ export interface LimitsEngineOptions {
   onError?: (error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) => void;
 }
 
+/** `retry-after` of a fail-closed refusal while Redis (or the ledger) cannot be reached. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | 'onError'>>;
 
 const RPM_WINDOW_MS = 60_000;
@@ -439,7 +442,13 @@ export class LimitsEngine {
   }
 
   private unavailable(): AdmitResult {
-    return { ok: false, kind: 'unavailable', retryAfterSeconds: null, headers: {} };
+    // Redis or ledger outages are usually short (failover, restart): worth a retry soon.
+    return {
+      ok: false,
+      kind: 'unavailable',
+      retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+      headers: {},
+    };
   }
 
   private calendarTtls(windows: CalendarWindowSet, now: number): number[] {

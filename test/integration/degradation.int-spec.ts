@@ -192,6 +192,7 @@ describe('Degradation per control', () => {
       const served = upstream.requests.length;
       const viaAnthropic = await anthropic(closed, warm.key);
       expect(viaAnthropic.status).toBe(503);
+      expect(viaAnthropic.headers.get('retry-after')).toBe('5');
       expect(viaAnthropic.body).toMatchObject({
         type: 'error',
         error: { type: 'overloaded_error', message: expect.stringContaining('Limits') as string },
@@ -236,6 +237,13 @@ describe('Degradation per control', () => {
         message: 'Redis is unreachable; retry later',
       });
       expect(await delta('admin_api', 'fail_closed')).toBeGreaterThanOrEqual(1);
+      // The probe itself runs; its result cannot be stored.
+      const probe = await call(
+        open.baseUrl,
+        'POST',
+        `/api/providers/${providers.body.items[0].id}/test`,
+      );
+      expect(probe.status).toBe(503);
     });
 
     it('reports and self-service keep working on Postgres alone', async () => {
