@@ -34,6 +34,7 @@ describe('Degradation per control', () => {
   let warm: SeededKey;
   let fresh: SeededKey;
   let cold: SeededKey;
+  let unused: SeededKey;
   let databaseUrl: string;
   let logger: pino.Logger;
   /** Both dependencies through what the test can cut; no worker unless a test starts one. */
@@ -71,8 +72,8 @@ describe('Degradation per control', () => {
       apiKey: upstream.apiKey,
       groups: [group],
     });
-    [warm, fresh, cold] = await Promise.all(
-      [1, 2, 3].map(() => seedUserAndKey(open.baseUrl, { providerGroup: group })),
+    [warm, fresh, cold, unused] = await Promise.all(
+      [1, 2, 3, 4].map(() => seedUserAndKey(open.baseUrl, { providerGroup: group })),
     );
   });
 
@@ -417,6 +418,45 @@ describe('Degradation per control', () => {
       expect(await waitForRequest(db, queuedRequestId, 15_000)).toBeDefined();
       const text = await (await fetch(`${open.baseUrl}/metrics`)).text();
       expect(metricValue(text, 'cch_dependency_up', { dependency: 'postgres' })).toBe(1);
+    });
+  });
+
+  describe('with Postgres hanging (a partition: connections accepted, never answered)', () => {
+    beforeAll(async () => {
+      expect((await anthropic(open, warm.key)).status).toBe(200);
+      postgres.stall();
+    });
+
+    afterAll(async () => {
+      await postgres.cut();
+      await postgres.open();
+      await waitFor(async () => (await readiness(open)) === 200, 15_000);
+    });
+
+    async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+      const started = performance.now();
+      const result = await work();
+      return { result, ms: performance.now() - started };
+    }
+
+    it('routing gives up on the reload after 5 s and then never waits for the database', async () => {
+      // An announced change makes requests wait for the reload: bounded by its timeout.
+      open.app.get(ProviderDirectory).markStale();
+      const first = await timed(() => anthropic(open, warm.key));
+      expect(first.result.status).toBe(200);
+      expect(first.ms).toBeLessThan(7_000);
+      // Later reloads run in the background while requests route on the last snapshot.
+      for (let i = 0; i < 3; i += 1) {
+        const next = await timed(() => anthropic(open, warm.key));
+        expect(next.result.status).toBe(200);
+        expect(next.ms).toBeLessThan(1_500);
+      }
+    });
+
+    it('a key in no cache gets a 503 once its lookup times out, not a hung request', async () => {
+      const lookup = await timed(() => anthropic(open, unused.key));
+      expect(lookup.result.status).toBe(503);
+      expect(lookup.ms).toBeLessThan(7_000);
     });
   });
 });
