@@ -459,6 +459,53 @@ describe('Degradation per control', () => {
       expect(lookup.ms).toBeLessThan(7_000);
     });
   });
+
+  describe('with Redis hanging (a partition: connections accepted, never answered)', () => {
+    let hangingRedis: PrivateRedis;
+    let relay: TcpProxy;
+    let gateway: TestApp;
+
+    beforeAll(async () => {
+      hangingRedis = await PrivateRedis.start();
+      relay = await TcpProxy.start({ host: '127.0.0.1', port: hangingRedis.port });
+      gateway = await startTestApp(
+        {
+          REDIS_URL: `redis://127.0.0.1:${relay.port}`,
+          DATABASE_URL: TEST_ENV.DATABASE_URL,
+          CCH_ROLES: 'gateway,admin',
+        },
+        logger,
+      );
+      expect((await anthropic(gateway, warm.key)).status).toBe(200);
+      relay.stall();
+    });
+
+    afterAll(async () => {
+      await gateway.close();
+      await relay.cut();
+      await hangingRedis.stop();
+    });
+
+    it('requests are served within a few command timeouts, not held by the hanging server', async () => {
+      const started = performance.now();
+      const response = await anthropic(gateway, warm.key);
+      expect(response.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(8_000);
+      const admin = await call(gateway.baseUrl, 'GET', '/api/users');
+      expect(admin.status).toBe(200);
+      expect(logged('control=limits mode=fail_open dependency=redis').length).toBeGreaterThan(0);
+      expect(await readiness(gateway)).toBe(503);
+    });
+
+    it('recovers once Redis answers again', async () => {
+      await relay.cut();
+      await relay.open();
+      await waitFor(async () => (await readiness(gateway)) === 200, 15_000);
+      const started = performance.now();
+      expect((await anthropic(gateway, warm.key)).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    });
+  });
 });
 
 /** The value of one sample of a Prometheus text exposition, matched on every given label. */
