@@ -400,7 +400,7 @@ describe('Degradation per control', () => {
     it('prices keep the last loaded catalog', async () => {
       const start = await degraded('price_catalog', 'fallback', 'postgres');
       await open.app.get(PriceCatalog).reload();
-      expect(await delta('price_catalog', 'fallback', start)).toBe(1);
+      expect(await delta('price_catalog', 'fallback', start)).toBeGreaterThanOrEqual(1);
       expect(
         open.app.get(PriceCatalog).cost('claude-sonnet-4-6', emptyUsage(), '1'),
       ).not.toBeNull();
