@@ -5,6 +5,7 @@ import Redis from 'ioredis';
 import { Client } from 'pg';
 import pino from 'pino';
 import { PriceCatalog } from '../../src/billing/price-catalog.service';
+import { ProviderHealthService } from '../../src/health/provider-health.service';
 import { QueueName } from '../../src/jobs/queue-names';
 import { emptyUsage } from '../../src/protocols/ir/ir-usage';
 import { ProviderDirectory } from '../../src/proxy/provider-directory.service';
@@ -405,6 +406,13 @@ describe('Degradation per control', () => {
         open.app.get(PriceCatalog).cost('claude-sonnet-4-6', emptyUsage(), '1'),
       ).not.toBeNull();
       expect(logged('control=price_catalog mode=fallback dependency=postgres')).toHaveLength(1);
+    });
+
+    it('the provider health sweep is skipped, not failed', async () => {
+      const start = await degraded('provider_health', 'fail_open', 'postgres');
+      await expect(open.app.get(ProviderHealthService).sweep(60)).resolves.toEqual([]);
+      expect(await delta('provider_health', 'fail_open', start)).toBeGreaterThanOrEqual(1);
+      expect(logged('control=provider_health mode=fail_open dependency=postgres')).toHaveLength(1);
     });
 
     it('recovers when Postgres returns', async () => {
