@@ -494,11 +494,18 @@ describe('Degradation per control', () => {
       await hangingRedis.stop();
     });
 
-    it('requests are served within a few command timeouts, not held by the hanging server', async () => {
+    it('requests are served after one command timeout, then at once, not held by the hanging server', async () => {
       const started = performance.now();
       const response = await anthropic(gateway, warm.key);
       expect(response.status).toBe(200);
-      expect(performance.now() - started).toBeLessThan(8_000);
+      // One command timeout: the silent socket is then dropped, and while it reconnects every
+      // command fails at once.
+      expect(performance.now() - started).toBeLessThan(5_000);
+      for (let i = 0; i < 3; i += 1) {
+        const next = performance.now();
+        expect((await anthropic(gateway, warm.key)).status).toBe(200);
+        expect(performance.now() - next).toBeLessThan(1_000);
+      }
       const admin = await call(gateway.baseUrl, 'GET', '/api/users');
       expect(admin.status).toBe(200);
       expect(logged('control=limits mode=fail_open dependency=redis').length).toBeGreaterThan(0);
