@@ -356,7 +356,25 @@ describe('Degradation per control', () => {
       expect(viaOpenAi.body).toMatchObject({
         error: { message: expect.stringContaining('API key') as string },
       });
-      expect(await delta('auth', 'fail_closed', start)).toBeGreaterThanOrEqual(2);
+      const viaGemini = await call(
+        open.baseUrl,
+        'POST',
+        '/v1beta/models/claude-sonnet-4-6:generateContent',
+        {
+          token: null,
+          headers: { 'x-goog-api-key': cold.key },
+          body: { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
+        },
+      );
+      expect(viaGemini.status).toBe(503);
+      expect(viaGemini.body).toMatchObject({
+        error: {
+          code: 503,
+          status: 'UNAVAILABLE',
+          message: expect.stringContaining('API key') as string,
+        },
+      });
+      expect(await delta('auth', 'fail_closed', start)).toBeGreaterThanOrEqual(3);
       expect(logged('control=auth mode=fail_closed dependency=postgres')).toHaveLength(1);
     });
 
