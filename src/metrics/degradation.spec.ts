@@ -10,8 +10,12 @@ describe('degradation reporting', () => {
     error: (message: unknown) => lines.push({ level: 'error', message: String(message) }),
   };
 
-  beforeAll(() => Logger.overrideLogger(capture));
-  afterAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(capture);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(false);
+  });
   beforeEach(() => {
     lines.length = 0;
   });
