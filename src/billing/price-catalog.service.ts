@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { closeRedis } from '../common/redis/close-redis';
+import { withTimeout } from '../common/async/with-timeout';
 import { subscribe } from '../common/redis/subscribe';
 import { reportDegradation, reportRecovery } from '../metrics/degradation';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
@@ -15,6 +16,7 @@ export const PRICES_CHANGED_CHANNEL = 'cch:prices:changed';
 
 /** Without announcements (Redis down) a replica still reloads this often. */
 const RELOAD_INTERVAL_MS = 60_000;
+const RELOAD_TIMEOUT_MS = 30_000;
 
 export interface PricedCost {
   /** Exact USD, 10 decimal places. */
@@ -118,7 +120,8 @@ export class PriceCatalog implements OnModuleInit, OnModuleDestroy {
 
   private async load(): Promise<void> {
     try {
-      const entities = await this.prices.findAll();
+      // A database that hangs must not hold `reloading` (and with it every later reload) forever.
+      const entities = await withTimeout(this.prices.findAll(), RELOAD_TIMEOUT_MS);
       const rows: ModelPriceRow[] = [];
       const tombstones: PriceTombstone[] = [];
       for (const entity of entities) {

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { errors } from 'undici';
 import { isEgressRefused } from '../common/egress/guarded-agent';
+import { unavailableDependency } from '../common/errors/dependency-unavailable';
+import { reportDegradation } from '../metrics/degradation';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { healthProbeRequest } from '../providers/provider-endpoints';
 import { ProviderEntity } from '../providers/provider.entity';
@@ -57,8 +59,26 @@ export class ProviderHealthService {
     private readonly http: UpstreamClient,
   ) {}
 
+  /**
+   * Probes every enabled provider and publishes the results. With Postgres unreachable the sweep
+   * is skipped (counted and logged) rather than failed: earlier results expire on their own.
+   */
   async sweep(resultTtlSeconds: number): Promise<ProviderHealthResult[]> {
-    const enabled = await this.providers.findEnabled();
+    let enabled: ProviderEntity[];
+    try {
+      enabled = await this.providers.findEnabled();
+    } catch (error: unknown) {
+      const dependency = unavailableDependency(error);
+      if (dependency === null) throw error;
+      reportDegradation(
+        'provider_health',
+        'fail_open',
+        dependency,
+        'health sweep skipped; stored results expire after three periods',
+        error,
+      );
+      return [];
+    }
     const results = await Promise.all(enabled.map((provider) => this.probe(provider)));
     await Promise.all(results.map((result) => this.publish(result, resultTtlSeconds)));
     return results;

@@ -1,14 +1,23 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { UsageRecordsRepository } from '../billing/usage-records.repository';
+import { unavailableDependency } from '../common/errors/dependency-unavailable';
+import { reportDegradation, reportRecovery } from '../metrics/degradation';
 import { RecordUsagePayload } from './job-payloads';
 import { QueueName } from './queue-names';
+
+/** While Postgres is unreachable, a usage job is tried again this often. */
+export const LEDGER_DOWN_RETRY_MS = 5_000;
 
 /**
  * Writes usage records to the ledger; duplicates (retries, replays) are ignored by request id.
  * A job Redis marked active whose worker never got it (Redis died between the two) is found by
  * the stalled-job check and run again: every 5 s rather than BullMQ's 30, since these jobs are
  * short and the ledger should not lag a minute behind a Redis restart.
+ *
+ * Postgres being unreachable is not the job's fault: instead of spending one of its attempts
+ * (eight exponential back-offs are over in about a minute, after which the record would sit in
+ * the failed set), the job is delayed and tried again every 5 s for as long as the outage lasts.
  */
 @Processor(QueueName.UsageRecords, { concurrency: 16, stalledInterval: 5_000 })
 export class RecordUsageProcessor extends WorkerHost {
@@ -16,7 +25,22 @@ export class RecordUsageProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<RecordUsagePayload>): Promise<{ inserted: boolean }> {
-    return { inserted: await this.ledger.insertOnce(job.data) };
+  async process(job: Job<RecordUsagePayload>, token?: string): Promise<{ inserted: boolean }> {
+    try {
+      const inserted = await this.ledger.insertOnce(job.data);
+      reportRecovery('usage_queue', 'postgres');
+      return { inserted };
+    } catch (error: unknown) {
+      if (unavailableDependency(error) !== 'postgres') throw error;
+      reportDegradation(
+        'usage_queue',
+        'fallback',
+        'postgres',
+        `usage jobs wait in the queue, retried every ${LEDGER_DOWN_RETRY_MS} ms without using their attempts`,
+        error,
+      );
+      await job.moveToDelayed(Date.now() + LEDGER_DOWN_RETRY_MS, token);
+      throw new DelayedError();
+    }
   }
 }

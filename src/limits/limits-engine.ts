@@ -21,6 +21,7 @@ import {
 import { replyMicros, usdToMicros } from './usd-micros';
 import { LimitsKeys } from './limits-keys';
 import { readProviderSpend, readScopeUsage } from './limits-reads';
+import { withTimeout } from '../common/async/with-timeout';
 
 export interface LimitsEngineOptions {
   /** Default `cch:lim:`. */
@@ -44,6 +45,12 @@ export interface LimitsEngineOptions {
   /** Redis and ledger failures, which are otherwise swallowed. */
   onError?: (error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) => void;
 }
+
+/** A ledger read for a baseline that takes longer (Postgres hanging) counts as failed. */
+const BASELINE_TIMEOUT_MS = 5_000;
+
+/** `retry-after` of a fail-closed refusal while Redis (or the ledger) cannot be reached. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | 'onError'>>;
 
@@ -309,7 +316,10 @@ export class LimitsEngine {
     let baseline: LimitsBaseline;
     try {
       baseline = this.baselineSource
-        ? await this.baselineSource.load(scope, this.baselineWindows(now))
+        ? await withTimeout(
+            this.baselineSource.load(scope, this.baselineWindows(now)),
+            BASELINE_TIMEOUT_MS,
+          )
         : ZERO_BASELINE();
     } catch (error) {
       this.reportError(error, 'rebuild', scope);
@@ -439,7 +449,13 @@ export class LimitsEngine {
   }
 
   private unavailable(): AdmitResult {
-    return { ok: false, kind: 'unavailable', retryAfterSeconds: null, headers: {} };
+    // Redis or ledger outages are usually short (failover, restart): worth a retry soon.
+    return {
+      ok: false,
+      kind: 'unavailable',
+      retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
+      headers: {},
+    };
   }
 
   private calendarTtls(windows: CalendarWindowSet, now: number): number[] {

@@ -12,6 +12,7 @@ export type DegradedControl =
   | 'usage_queue'
   | 'provider_directory'
   | 'price_catalog'
+  | 'provider_health'
   | 'admin_api';
 
 /**

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+import { withTimeout } from '../common/async/with-timeout';
 import { SecretBox } from '../common/crypto/secret-box';
 import { closeRedis } from '../common/redis/close-redis';
 import { subscribe } from '../common/redis/subscribe';
@@ -15,18 +16,26 @@ export interface LiveProvider {
   apiKey: string;
 }
 
-/** Even without change announcements (Redis down), a gateway never routes on data older than this. */
+/** Without change announcements (Redis down), the snapshot is refreshed when older than this. */
 const MAX_AGE_MS = 10_000;
+/** A reload that takes longer (a database that hangs rather than refuses) is abandoned. */
+const RELOAD_TIMEOUT_MS = 5_000;
 
 /**
  * In-memory snapshot of the enabled providers, so routing does no database read per request.
- * Reloaded when an admin change is announced on Redis, and at most every 10 seconds otherwise.
+ * Reloaded when an admin change is announced on Redis (requests wait for that reload), and in
+ * the background once the snapshot is 10 seconds old (requests keep routing on it meanwhile, so
+ * a Postgres that hangs never holds them).
  */
 @Injectable()
 export class ProviderDirectory implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ProviderDirectory.name);
   private snapshot: LiveProvider[] = [];
   private loadedAt = 0;
+  /** Nothing loaded yet, or a change was announced: requests wait for the next reload. */
+  private mustWait = true;
+  /** Bumped by every announced change, so a reload that raced one is not taken as fresh. */
+  private generation = 0;
   private loading: Promise<LiveProvider[]> | null = null;
   private subscriber: Redis | null = null;
 
@@ -51,19 +60,22 @@ export class ProviderDirectory implements OnModuleInit, OnModuleDestroy {
 
   markStale(): void {
     this.loadedAt = 0;
+    this.mustWait = true;
+    this.generation += 1;
   }
 
   async enabled(now = Date.now()): Promise<LiveProvider[]> {
     if (now - this.loadedAt < MAX_AGE_MS) return this.snapshot;
-    this.loading ??= this.reload().finally(() => {
+    const loading = (this.loading ??= this.reload().finally(() => {
       this.loading = null;
-    });
-    return this.loading;
+    }));
+    return this.mustWait ? loading : this.snapshot;
   }
 
   private async reload(): Promise<LiveProvider[]> {
+    const generation = this.generation;
     try {
-      const rows = await this.providers.findEnabled();
+      const rows = await withTimeout(this.providers.findEnabled(), RELOAD_TIMEOUT_MS);
       this.snapshot = rows.flatMap((entity) => {
         try {
           return [{ entity, apiKey: this.secretBox.open(entity.apiKeyEncrypted) }];
@@ -74,10 +86,15 @@ export class ProviderDirectory implements OnModuleInit, OnModuleDestroy {
           return [];
         }
       });
-      this.loadedAt = Date.now();
+      if (generation === this.generation) {
+        this.loadedAt = Date.now();
+        this.mustWait = false;
+      }
       reportRecovery('provider_directory', 'postgres');
     } catch (error: unknown) {
-      // Postgres down: keep routing on the last good snapshot rather than failing every request.
+      // Postgres down: keep routing on the last good snapshot rather than failing every request
+      // (and without waiting for the next attempt, which runs in the background).
+      this.mustWait = false;
       reportDegradation(
         'provider_directory',
         'fallback',

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import pino from 'pino';
 import { PriceCatalog } from '../../src/billing/price-catalog.service';
+import { ProviderHealthService } from '../../src/health/provider-health.service';
+import { QueueName } from '../../src/jobs/queue-names';
 import { emptyUsage } from '../../src/protocols/ir/ir-usage';
 import { ProviderDirectory } from '../../src/proxy/provider-directory.service';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { call, JsonResponse } from '../support/http';
 import { PrivateRedis, waitFor } from '../support/redis-server';
-import { SeededKey, seedProvider, seedUserAndKey } from '../support/seed';
+import { SeededKey, seedProvider, seedUserAndKey, waitForRequest } from '../support/seed';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
@@ -32,6 +35,15 @@ describe('Degradation per control', () => {
   let warm: SeededKey;
   let fresh: SeededKey;
   let cold: SeededKey;
+  let unused: SeededKey;
+  let databaseUrl: string;
+  let logger: pino.Logger;
+  /** Both dependencies through what the test can cut; no worker unless a test starts one. */
+  const env = (): Record<string, string> => ({
+    REDIS_URL: redis.url,
+    DATABASE_URL: databaseUrl,
+    CCH_ROLES: 'gateway,admin',
+  });
 
   beforeAll(async () => {
     const sink = new Writable({
@@ -41,15 +53,15 @@ describe('Degradation per control', () => {
       },
     });
     // One logger for both apps: Nest's static logger belongs to whichever app was created last.
-    const logger = pino({ level: 'info' }, sink);
+    logger = pino({ level: 'info' }, sink);
     redis = await PrivateRedis.start();
     const pg = new URL(TEST_ENV.DATABASE_URL);
     postgres = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
     pg.port = String(postgres.port);
-    const env = { REDIS_URL: redis.url, DATABASE_URL: pg.toString(), CCH_ROLES: 'gateway,admin' };
-    open = await startTestApp(env, logger);
+    databaseUrl = pg.toString();
+    open = await startTestApp(env(), logger);
     closed = await startTestApp(
-      { ...env, LIMITS_FAIL_OPEN: 'false', ADMIN_AUTH_FAIL_OPEN: 'false' },
+      { ...env(), LIMITS_FAIL_OPEN: 'false', ADMIN_AUTH_FAIL_OPEN: 'false' },
       logger,
     );
     db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
@@ -61,8 +73,8 @@ describe('Degradation per control', () => {
       apiKey: upstream.apiKey,
       groups: [group],
     });
-    [warm, fresh, cold] = await Promise.all(
-      [1, 2, 3].map(() => seedUserAndKey(open.baseUrl, { providerGroup: group })),
+    [warm, fresh, cold, unused] = await Promise.all(
+      [1, 2, 3, 4].map(() => seedUserAndKey(open.baseUrl, { providerGroup: group })),
     );
   });
 
@@ -182,6 +194,7 @@ describe('Degradation per control', () => {
       const served = upstream.requests.length;
       const viaAnthropic = await anthropic(closed, warm.key);
       expect(viaAnthropic.status).toBe(503);
+      expect(viaAnthropic.headers.get('retry-after')).toBe('5');
       expect(viaAnthropic.body).toMatchObject({
         type: 'error',
         error: { type: 'overloaded_error', message: expect.stringContaining('Limits') as string },
@@ -226,6 +239,13 @@ describe('Degradation per control', () => {
         message: 'Redis is unreachable; retry later',
       });
       expect(await delta('admin_api', 'fail_closed')).toBeGreaterThanOrEqual(1);
+      // The probe itself runs; its result cannot be stored.
+      const probe = await call(
+        open.baseUrl,
+        'POST',
+        `/api/providers/${providers.body.items[0].id}/test`,
+      );
+      expect(probe.status).toBe(503);
     });
 
     it('reports and self-service keep working on Postgres alone', async () => {
@@ -269,11 +289,43 @@ describe('Degradation per control', () => {
     const delta = async (control: string, mode: string, start: number): Promise<number> =>
       (await degraded(control, mode, 'postgres')) - start;
 
+    let worker: TestApp;
+    let queue: Queue;
+    let queuedRequestId: string | null = null;
+
     beforeAll(async () => {
+      // A worker writing the ledger from the queue; it needs Postgres to boot.
+      worker = await startTestApp({ ...env(), CCH_ROLES: 'worker' }, logger);
+      queue = new Queue(QueueName.UsageRecords, {
+        prefix: 'cch',
+        connection: { host: '127.0.0.1', port: redis.port },
+      });
       // In both caches (in-process and Redis) before the outage; its limit baselines loaded.
       expect((await anthropic(open, warm.key)).status).toBe(200);
       expect((await anthropic(closed, warm.key)).status).toBe(200);
       await postgres.cut();
+    });
+
+    afterAll(async () => {
+      await queue.close();
+      await worker.close();
+    });
+
+    it('usage jobs wait in the queue without using their attempts', async () => {
+      const start = await degraded('usage_queue', 'fallback', 'postgres');
+      const response = await anthropic(open, warm.key);
+      expect(response.status).toBe(200);
+      queuedRequestId = response.headers.get('x-cch-request-id');
+      // Tried, refused by the unreachable ledger, delayed and tried again: still no attempt spent.
+      await waitFor(async () => {
+        const job = await queue.getJob(String(queuedRequestId));
+        return (job?.attemptsStarted ?? 0) >= 2;
+      }, 15_000);
+      const job = await queue.getJob(String(queuedRequestId));
+      expect(job?.attemptsMade).toBe(0);
+      expect(await job?.getState()).toBe('delayed');
+      expect(await delta('usage_queue', 'fallback', start)).toBeGreaterThanOrEqual(2);
+      expect(logged('control=usage_queue mode=fallback dependency=postgres')).toHaveLength(1);
     });
 
     it('reports Postgres down on /readyz', async () => {
@@ -304,17 +356,38 @@ describe('Degradation per control', () => {
       expect(viaOpenAi.body).toMatchObject({
         error: { message: expect.stringContaining('API key') as string },
       });
-      expect(await delta('auth', 'fail_closed', start)).toBeGreaterThanOrEqual(2);
+      const viaGemini = await call(
+        open.baseUrl,
+        'POST',
+        '/v1beta/models/claude-sonnet-4-6:generateContent',
+        {
+          token: null,
+          headers: { 'x-goog-api-key': cold.key },
+          body: { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
+        },
+      );
+      expect(viaGemini.status).toBe(503);
+      expect(viaGemini.body).toMatchObject({
+        error: {
+          code: 503,
+          status: 'UNAVAILABLE',
+          message: expect.stringContaining('API key') as string,
+        },
+      });
+      expect(await delta('auth', 'fail_closed', start)).toBeGreaterThanOrEqual(3);
       expect(logged('control=auth mode=fail_closed dependency=postgres')).toHaveLength(1);
     });
 
     it('limit counters Redis lost are rebuilt from the ledger: without it, fail open or 503', async () => {
       const openStart = await degraded('limits', 'fail_open', 'postgres');
       const closedStart = await degraded('limits', 'fail_closed', 'postgres');
-      // Redis restarted empty (as after a failover): every scope needs its ledger baseline again.
+      // Redis lost the limit counters (as after a failover to an empty replica): every scope
+      // needs its ledger baseline again.
       const client = new Redis(redis.url);
       try {
-        await client.flushdb();
+        const counters = await client.keys('cch:lim:*');
+        expect(counters.length).toBeGreaterThan(0);
+        await client.del(...counters);
       } finally {
         client.disconnect();
       }
@@ -346,11 +419,18 @@ describe('Degradation per control', () => {
     it('prices keep the last loaded catalog', async () => {
       const start = await degraded('price_catalog', 'fallback', 'postgres');
       await open.app.get(PriceCatalog).reload();
-      expect(await delta('price_catalog', 'fallback', start)).toBe(1);
+      expect(await delta('price_catalog', 'fallback', start)).toBeGreaterThanOrEqual(1);
       expect(
         open.app.get(PriceCatalog).cost('claude-sonnet-4-6', emptyUsage(), '1'),
       ).not.toBeNull();
       expect(logged('control=price_catalog mode=fallback dependency=postgres')).toHaveLength(1);
+    });
+
+    it('the provider health sweep is skipped, not failed', async () => {
+      const start = await degraded('provider_health', 'fail_open', 'postgres');
+      await expect(open.app.get(ProviderHealthService).sweep(60)).resolves.toEqual([]);
+      expect(await delta('provider_health', 'fail_open', start)).toBeGreaterThanOrEqual(1);
+      expect(logged('control=provider_health mode=fail_open dependency=postgres')).toHaveLength(1);
     });
 
     it('recovers when Postgres returns', async () => {
@@ -360,8 +440,103 @@ describe('Degradation per control', () => {
       expect((await anthropic(closed, warm.key)).status).toBe(200);
       expect((await call(open.baseUrl, 'GET', '/api/users')).status).toBe(200);
       expect(logged('recovered control=auth dependency=postgres').length).toBeGreaterThan(0);
+      // The job that waited out the outage reaches the ledger.
+      expect(await waitForRequest(db, queuedRequestId, 15_000)).toBeDefined();
       const text = await (await fetch(`${open.baseUrl}/metrics`)).text();
       expect(metricValue(text, 'cch_dependency_up', { dependency: 'postgres' })).toBe(1);
+    });
+  });
+
+  describe('with Postgres hanging (a partition: connections accepted, never answered)', () => {
+    beforeAll(async () => {
+      expect((await anthropic(open, warm.key)).status).toBe(200);
+      postgres.stall();
+    });
+
+    afterAll(async () => {
+      await postgres.cut();
+      await postgres.open();
+      await waitFor(async () => (await readiness(open)) === 200, 15_000);
+    });
+
+    async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+      const started = performance.now();
+      const result = await work();
+      return { result, ms: performance.now() - started };
+    }
+
+    it('routing gives up on the reload after 5 s and then never waits for the database', async () => {
+      // An announced change makes requests wait for the reload: bounded by its timeout.
+      open.app.get(ProviderDirectory).markStale();
+      const first = await timed(() => anthropic(open, warm.key));
+      expect(first.result.status).toBe(200);
+      expect(first.ms).toBeLessThan(7_000);
+      // Later reloads run in the background while requests route on the last snapshot.
+      for (let i = 0; i < 3; i += 1) {
+        const next = await timed(() => anthropic(open, warm.key));
+        expect(next.result.status).toBe(200);
+        expect(next.ms).toBeLessThan(1_500);
+      }
+    });
+
+    it('a key in no cache gets a 503 once its lookup times out, not a hung request', async () => {
+      const lookup = await timed(() => anthropic(open, unused.key));
+      expect(lookup.result.status).toBe(503);
+      expect(lookup.ms).toBeLessThan(7_000);
+    });
+  });
+
+  describe('with Redis hanging (a partition: connections accepted, never answered)', () => {
+    let hangingRedis: PrivateRedis;
+    let relay: TcpProxy;
+    let gateway: TestApp;
+
+    beforeAll(async () => {
+      hangingRedis = await PrivateRedis.start();
+      relay = await TcpProxy.start({ host: '127.0.0.1', port: hangingRedis.port });
+      gateway = await startTestApp(
+        {
+          REDIS_URL: `redis://127.0.0.1:${relay.port}`,
+          DATABASE_URL: TEST_ENV.DATABASE_URL,
+          CCH_ROLES: 'gateway,admin',
+        },
+        logger,
+      );
+      expect((await anthropic(gateway, warm.key)).status).toBe(200);
+      relay.stall();
+    });
+
+    afterAll(async () => {
+      await gateway.close();
+      await relay.cut();
+      await hangingRedis.stop();
+    });
+
+    it('requests are served after one command timeout, then at once, not held by the hanging server', async () => {
+      const started = performance.now();
+      const response = await anthropic(gateway, warm.key);
+      expect(response.status).toBe(200);
+      // One command timeout: the silent socket is then dropped, and while it reconnects every
+      // command fails at once.
+      expect(performance.now() - started).toBeLessThan(5_000);
+      for (let i = 0; i < 3; i += 1) {
+        const next = performance.now();
+        expect((await anthropic(gateway, warm.key)).status).toBe(200);
+        expect(performance.now() - next).toBeLessThan(1_000);
+      }
+      const admin = await call(gateway.baseUrl, 'GET', '/api/users');
+      expect(admin.status).toBe(200);
+      expect(logged('control=limits mode=fail_open dependency=redis').length).toBeGreaterThan(0);
+      expect(await readiness(gateway)).toBe(503);
+    });
+
+    it('recovers once Redis answers again', async () => {
+      await relay.cut();
+      await relay.open();
+      await waitFor(async () => (await readiness(gateway)) === 200, 15_000);
+      const started = performance.now();
+      expect((await anthropic(gateway, warm.key)).status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(1_000);
     });
   });
 });

@@ -495,7 +495,7 @@ describe('LimitsEngine (Redis)', () => {
         expect(await closed.admit({ requestId: 'r2', scopes: [u], reserveUsd: '0.1' })).toEqual({
           ok: false,
           kind: 'unavailable',
-          retryAfterSeconds: null,
+          retryAfterSeconds: 5,
           headers: {},
         });
         expect(errors.map(([operation]) => operation)).toEqual([

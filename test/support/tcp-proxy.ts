@@ -8,6 +8,8 @@ import { freePort } from './ports';
 export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private stalled = false;
 
   private constructor(
     readonly port: number,
@@ -21,18 +23,43 @@ export class TcpProxy {
   }
 
   open(): Promise<void> {
+    this.stalled = false;
     this.server = createServer((client) => {
+      this.track(client);
+      // Stalled: the connection is accepted and then never answered.
+      if (this.stalled) return;
       const upstream = createConnection(this.target);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
-      }
+      this.track(upstream);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
       client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
+      client.on('close', () => {
+        upstream.destroy();
+        this.pairs.delete(pair);
+      });
       upstream.on('close', () => client.destroy());
     });
     return new Promise((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  /**
+   * The service hangs instead of refusing (a network partition): open connections stay open but
+   * carry nothing more, new ones are accepted and never answered. `cut` then `open` to restore.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
   }
 
   /** Stops listening and drops every open connection. */

@@ -21,7 +21,7 @@ const POSTGRES_MESSAGES =
 
 /** Messages of ioredis when a command meets a connection that is down (offline queue off). */
 const REDIS_MESSAGES =
-  /Connection is closed|enableOfflineQueue options is false|Reached the max retries per request limit/i;
+  /Connection is closed|enableOfflineQueue options is false|Reached the max retries per request limit|Command timed out/i;
 
 interface ErrorLike {
   name?: unknown;

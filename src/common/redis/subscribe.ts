@@ -12,7 +12,12 @@ export function subscribe(
   onMessage: (message: string) => void,
   onReconnect: () => void,
 ): Redis {
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  // No command timeout: a subscription taken while Redis is slow must still complete.
+  const subscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    commandTimeout: undefined,
+  });
   subscriber.on('error', () => undefined);
   subscriber.on('message', (_channel: string, message: string) => onMessage(message));
   subscriber.on('ready', onReconnect);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
+import { withTimeout } from '../../common/async/with-timeout';
 import { hashApiKey, looksLikeApiKey } from '../../common/crypto/api-key';
 import { GatewayError, GatewayErrorCode } from '../../common/errors/gateway-error';
 import { closeRedis } from '../../common/redis/close-redis';
@@ -28,6 +29,8 @@ const REDIS_TTL_SECONDS = 300;
 const REDIS_NEGATIVE_TTL_SECONDS = 30;
 const LOCAL_MAX_ENTRIES = 50_000;
 const NEGATIVE = 'none';
+/** A key lookup that takes longer (a database that hangs rather than refuses) is answered 503. */
+const DATABASE_LOOKUP_TIMEOUT_MS = 5_000;
 /** `retry-after` when a key cannot be checked: Postgres outages are usually short (failover). */
 const LOOKUP_RETRY_AFTER_SECONDS = 5;
 
@@ -133,7 +136,10 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
    */
   private async readDatabase(keyHash: string) {
     try {
-      const row = await this.keys.findByHashWithUser(keyHash);
+      const row = await withTimeout(
+        this.keys.findByHashWithUser(keyHash),
+        DATABASE_LOOKUP_TIMEOUT_MS,
+      );
       reportRecovery('auth', 'postgres');
       return row;
     } catch (error: unknown) {
