@@ -45,7 +45,8 @@ function classifyStream(protocol: ClientProtocol, text: string): Outcome {
     case 'anthropic': {
       for (const { event, data } of events) {
         const parsed = parseJson(data) as { type?: unknown };
-        if (parsed.type !== event) throw new Error(`event ${event} carries type ${String(parsed.type)}`);
+        if (parsed.type !== event)
+          throw new Error(`event ${event} carries type ${String(parsed.type)}`);
       }
       if (events[0]?.event !== 'message_start' && last.event !== 'error') {
         throw new Error(`stream starts with ${events[0]?.event}`);
