@@ -30,6 +30,7 @@ import { attemptConverted } from './converted-attempt';
 import { AnthropicTap } from './stream-tap';
 import { UpstreamClient } from './upstream-client';
 import { ClientAbortedError, RetryableFailure } from './upstream-failure';
+import { isMalformedFrame } from './sse-frame-gate';
 
 /** Provider types that can serve any client protocol, directly or through the IR. */
 const ALL_PROVIDER_TYPES = Object.values(ProviderType);
@@ -335,13 +336,32 @@ export class ProxyPipeline {
       while (!clientGone) {
         const next = await stream.rest.next();
         if (next.done) break;
-        for (const event of parser.push(next.value)) tap.observe(event);
-        if (!(await writeChunk(response, next.value))) clientGone = true;
+        const events = parser.push(next.value);
+        if (events.some(isMalformedFrame)) {
+          // An unreadable frame is never relayed: the client gets an in-band error instead,
+          // unless the answer was already complete (trailing junk is then simply dropped).
+          stream.body.destroy();
+          if (!tap.completed) {
+            outcome.errorClass = 'upstream_stream_invalid';
+            void this.router.breaker.recordFailure(outcome.providerId ?? '');
+            await writeChunk(
+              response,
+              spec.errorFrame(502, 'The upstream sent an unreadable event.'),
+            );
+            this.logger.warn(`request ${context.requestId}: unreadable upstream event mid-stream`);
+          }
+          break;
+        }
+        // Only whole events reach the client, so an error frame never lands inside a torn line.
+        const whole = stream.gate.push(next.value);
+        for (const event of events) tap.observe(event);
+        if (whole.length > 0 && !(await writeChunk(response, whole))) clientGone = true;
       }
     } catch (error: unknown) {
       if (response.destroyed) {
         clientGone = true;
       } else {
+        stream.body.destroy();
         // After the first byte, a failure goes in-band: an Anthropic error event, then a clean end.
         outcome.errorClass = 'upstream_stream_error';
         void this.router.breaker.recordFailure(outcome.providerId ?? '');
@@ -379,6 +399,7 @@ function describeFailure(failure: RetryableFailure | null, model: string): strin
     case 'upstream_redirect':
     case 'upstream_stream_error':
     case 'upstream_stream_truncated':
+    case 'upstream_stream_invalid':
       return 'All providers failed to answer.';
     case 'egress_refused':
       return 'No permitted provider address: the egress policy refused them.';

@@ -10,6 +10,8 @@ export type FailureClass =
   | 'upstream_redirect'
   | 'upstream_stream_error'
   | 'upstream_stream_truncated'
+  /** Bytes no client could read: not SSE, a data frame that is not JSON, an endless line. */
+  | 'upstream_stream_invalid'
   | 'timeout'
   | 'connection_error'
   /** The egress guard refused the provider's address: a configuration error, not an outage. */
