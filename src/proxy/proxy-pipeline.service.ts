@@ -30,7 +30,7 @@ import { attemptConverted } from './converted-attempt';
 import { AnthropicTap } from './stream-tap';
 import { UpstreamClient } from './upstream-client';
 import { ClientAbortedError, RetryableFailure } from './upstream-failure';
-import { isMalformedFrame } from './sse-frame-gate';
+import { isMalformedFrame, SseFrameTooLargeError } from './sse-frame-gate';
 
 /** Provider types that can serve any client protocol, directly or through the IR. */
 const ALL_PROVIDER_TYPES = Object.values(ProviderType);
@@ -363,7 +363,10 @@ export class ProxyPipeline {
       } else {
         stream.body.destroy();
         // After the first byte, a failure goes in-band: an Anthropic error event, then a clean end.
-        outcome.errorClass = 'upstream_stream_error';
+        outcome.errorClass =
+          error instanceof SseFrameTooLargeError
+            ? 'upstream_stream_invalid'
+            : 'upstream_stream_error';
         void this.router.breaker.recordFailure(outcome.providerId ?? '');
         await writeChunk(response, spec.errorFrame(502, 'The upstream stream failed.'));
         this.logger.warn(`request ${context.requestId}: stream broke mid-way: ${String(error)}`);

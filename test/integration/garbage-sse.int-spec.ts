@@ -141,6 +141,35 @@ describe('Garbage SSE from an upstream: failover before content, a clean in-band
     },
   );
 
+  const endless = (Object.keys(CLIENTS_OF) as ProviderProtocol[]).flatMap((provider) =>
+    CLIENTS_OF[provider].flatMap((client) =>
+      [false, true].map((afterContent) => [provider, client, afterContent] as const),
+    ),
+  );
+
+  it.each(endless)(
+    'should hang up on a %s upstream whose line never ends, holding at most 16 MiB (%s client, after content: %s)',
+    async (provider, client, afterContent) => {
+      const { text, error, rows, route } = await runCase(
+        provider,
+        client,
+        'endless-line',
+        afterContent,
+      );
+      if (afterContent) {
+        expect(clientSaw(client, error)).toBe('typed');
+        expect(rows[0]).toMatchObject({ status: 'error' });
+        expect(rows[0]?.error_class).toMatch(/^upstream_stream_(invalid|error)$/);
+      } else {
+        expect(text).toBe('Hello from the fake upstream.');
+        expect(rows[0]).toMatchObject({ status: 'success', attempts: 2 });
+      }
+      expect(rows).toHaveLength(1);
+      // The gateway cut the upstream off: the fake never reached its own 64 MiB limit.
+      expect(route.broken.abortedRequests).toBe(1);
+    },
+  );
+
   it('should still serve normally after all that garbage', async () => {
     const route = routes.get('anthropic') as Route;
     route.broken.reset();

@@ -7,7 +7,7 @@ import {
   ServerResponse,
 } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
-import { endWithGarbage, garbageBytes, GarbageKind } from './fake-garbage';
+import { endWithGarbage, GarbageKind } from './fake-garbage';
 
 /** How the fake answers the next request(s); the default is a normal, successful answer. */
 export type FakeBehaviour =
@@ -191,11 +191,7 @@ export class FakeAnthropic {
           );
           response.write(frame('content_block_delta', textDelta('partial ')));
         }
-        endWithGarbage(
-          response,
-          garbageBytes(behaviour.garbage, 'content_block_delta'),
-          behaviour.afterContent,
-        );
+        endWithGarbage(response, behaviour.garbage, 'content_block_delta', behaviour.afterContent);
         return;
       case 'slow-stream':
         return this.slowStream(response, model, behaviour.chunks, behaviour.delayMs);

@@ -5,7 +5,7 @@ import { ServerResponse } from 'node:http';
  * can send instead of well-formed SSE. Each fake writes its own protocol's frames before the
  * garbage (none yet, or the first content), then these bytes, then ends the response.
  */
-export type GarbageKind = 'not-sse' | 'bad-json' | 'no-terminal' | 'huge-line';
+export type GarbageKind = 'not-sse' | 'bad-json' | 'no-terminal' | 'huge-line' | 'endless-line';
 
 export const GARBAGE_KINDS: GarbageKind[] = ['not-sse', 'bad-json', 'no-terminal', 'huge-line'];
 
@@ -29,8 +29,13 @@ export function garbageBytes(kind: GarbageKind, contentEvent: string | null): st
     case 'huge-line':
       // One line that never ends: no newline before the connection closes.
       return `${eventLine}data: {"pad":"${'x'.repeat(HUGE_LINE_BYTES)}`;
+    case 'endless-line':
+      return `${eventLine}data: {"pad":"`; // endWithGarbage keeps it growing
   }
 }
+
+/** How much of an endless line a fake sends at most before giving up (the gateway cuts first). */
+const ENDLESS_LINE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Ends the answer with the garbage. After content, it waits a moment first so the content goes
@@ -38,14 +43,32 @@ export function garbageBytes(kind: GarbageKind, contentEvent: string | null): st
  */
 export function endWithGarbage(
   response: ServerResponse,
-  garbage: string,
+  garbage: GarbageKind,
+  contentEvent: string | null,
   afterContent: boolean,
 ): void {
-  if (!afterContent) {
-    response.end(garbage);
+  const send = () => {
+    if (response.destroyed) return;
+    if (garbage === 'endless-line') {
+      response.write(garbageBytes(garbage, contentEvent));
+      growEndlessLine(response, 0);
+      return;
+    }
+    response.end(garbageBytes(garbage, contentEvent));
+  };
+  if (afterContent) setTimeout(send, 30);
+  else send();
+}
+
+/** Megabyte after megabyte of one line, until the gateway hangs up. */
+function growEndlessLine(response: ServerResponse, sent: number): void {
+  if (response.destroyed) return;
+  if (sent >= ENDLESS_LINE_LIMIT_BYTES) {
+    response.end();
     return;
   }
-  setTimeout(() => {
-    if (!response.destroyed) response.end(garbage);
-  }, 30);
+  const piece = 'x'.repeat(1024 * 1024);
+  const next = () => growEndlessLine(response, sent + piece.length);
+  if (response.write(piece)) setImmediate(next);
+  else response.once('drain', next);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import type { RecordedRequest } from './fake-anthropic';
-import { endWithGarbage, garbageBytes, GarbageKind } from './fake-garbage';
+import { endWithGarbage, GarbageKind } from './fake-garbage';
 
 export type { RecordedRequest } from './fake-anthropic';
 
@@ -252,7 +252,7 @@ export class FakeProvider {
         response.write(dataFrame(chatChunk(id, model, { role: 'assistant', content: '' }, null)));
         if (afterContent)
           response.write(dataFrame(chatChunk(id, model, { content: 'partial ' }, null)));
-        endWithGarbage(response, garbageBytes(garbage, null), afterContent);
+        endWithGarbage(response, garbage, null, afterContent);
         return;
       }
       case 'openai-responses': {
@@ -279,7 +279,7 @@ export class FakeProvider {
             logprobs: [],
           });
         }
-        endWithGarbage(response, garbageBytes(garbage, 'response.output_text.delta'), afterContent);
+        endWithGarbage(response, garbage, 'response.output_text.delta', afterContent);
         return;
       }
       case 'gemini':
@@ -288,7 +288,7 @@ export class FakeProvider {
             dataFrame(geminiChunk(model, `gem_${hexId()}`, [{ text: 'partial ' }], false)),
           );
         }
-        endWithGarbage(response, garbageBytes(garbage, null), afterContent);
+        endWithGarbage(response, garbage, null, afterContent);
         return;
     }
   }
