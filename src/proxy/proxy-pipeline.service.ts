@@ -71,7 +71,15 @@ export class ProxyPipeline {
     try {
       await this.run(context, response, abort.signal, outcome);
     } catch (error: unknown) {
-      if (!(error instanceof ClientAbortedError)) throw error;
+      if (!(error instanceof ClientAbortedError)) {
+        // Refused before any attempt (no provider, an undecodable body): the ledger row still
+        // says why and with which status, like every other error row.
+        if (error instanceof GatewayError) {
+          outcome.errorClass ??= error.code.toLowerCase();
+          outcome.httpStatus ??= error.status;
+        }
+        throw error;
+      }
       outcome.status = UsageStatus.Aborted;
       outcome.errorClass = 'client_aborted';
     } finally {

@@ -3,12 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { FakeAnthropic } from '../support/fake-anthropic';
+import { request as httpRequest } from 'node:http';
+import { FakeAnthropic, FakeBehaviour } from '../support/fake-anthropic';
+import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 import { PrivatePostgres } from '../support/postgres-server';
 import { classifyReply, ClientProtocol, Outcome } from '../support/protocol-check';
 import { PrivateRedis } from '../support/redis-server';
 import { seedProvider, seedUserAndKey } from '../support/seed';
 import { startTestApp } from '../support/test-app';
+import { TEST_ENV } from '../support/test-env';
 
 /*
  * The fault matrix (README "Fault tolerance"): for each fault, N requests, then the ledger must
@@ -92,7 +95,153 @@ async function settledLedgerIds(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Opens a streaming request and walks away after the first bytes; returns the request id. */
+function disconnectAfterFirstBytes(baseUrl: string, key: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${baseUrl}/v1/messages`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key,
+          'anthropic-version': '2023-06-01',
+        },
+      },
+      (response) => {
+        response.once('data', () => {
+          request.destroy();
+          resolve(String(response.headers['x-cch-request-id']));
+        });
+      },
+    );
+    request.on('error', () => undefined);
+    request.end(
+      JSON.stringify({
+        model: MODEL,
+        max_tokens: 30,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    );
+    setTimeout(() => reject(new Error('no response within 5 s')), 5_000);
+  });
+}
+
 describe('Fault matrix: zero lost or duplicated usage records, a clean answer or error', () => {
+  it('no provider at all: a 503 in the envelope and still one row, with its class', async () => {
+    const ctx = await startTestApp();
+    const db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+    await db.connect();
+    try {
+      const caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: `empty-${randomUUID()}` });
+      const sent = await send(ctx.baseUrl, caller.key, 'openai-chat', true, () => 'none');
+      expect(sent).toMatchObject({ status: 503, outcome: 'error' });
+      const rows = await settledLedgerIds(db, caller.keyId, 1, 15_000);
+      expect(rows).toEqual([sent.requestId]);
+      const row = await db.query('SELECT * FROM usage_records WHERE request_id = $1', [
+        sent.requestId,
+      ]);
+      expect(row.rows[0]).toMatchObject({
+        status: 'error',
+        error_class: 'no_provider',
+        http_status: 503,
+      });
+    } finally {
+      await db.end();
+      await ctx.close();
+    }
+  });
+
+  describe('upstream and client faults, N requests each', () => {
+    const N = 16;
+    let bed: GatewayBed;
+
+    beforeAll(async () => {
+      // Each cell fails every request on purpose: the breaker would otherwise carry one cell's
+      // failures into the next (its own behaviour is proven in gateway-failover.int-spec.ts).
+      bed = await startGatewayBed(
+        { timeouts: { connectMs: 1000, firstByteMs: 800, idleMs: 800 } },
+        { BREAKER_MIN_REQUESTS: '100000' },
+      );
+    });
+
+    afterAll(async () => {
+      await bed.close();
+    });
+
+    /** N requests, alternating protocols and streaming, all under one fresh key. */
+    async function drive(behaviour: FakeBehaviour): Promise<{ sent: Sent[]; keyId: string }> {
+      bed.upstream.always(behaviour);
+      const caller = await seedUserAndKey(bed.ctx.baseUrl, { providerGroup: bed.group });
+      const sent = await Promise.all(
+        Array.from({ length: N }, (_, index) =>
+          send(
+            bed.ctx.baseUrl,
+            caller.key,
+            index % 2 === 0 ? 'anthropic' : 'openai-chat',
+            index % 4 < 2,
+            () => 'fault',
+          ),
+        ),
+      );
+      return { sent, keyId: caller.keyId };
+    }
+
+    async function expectOneRowEach(sent: { requestId: string | null }[], keyId: string) {
+      const seen = sent.map((item) => item.requestId).sort();
+      expect(new Set(seen).size).toBe(N);
+      const recorded = await settledLedgerIds(bed.db, keyId, N, 15_000);
+      expect(recorded).toEqual(seen);
+    }
+
+    it('upstream hangs: every client gets a 504 in its envelope, every request one error row', async () => {
+      const { sent, keyId } = await drive({ kind: 'hang' });
+      expect(sent.map((item) => [item.status, item.outcome])).toEqual(
+        Array.from({ length: N }, () => [504, 'error']),
+      );
+      await expectOneRowEach(sent, keyId);
+      const classes = await bed.db.query(
+        'SELECT DISTINCT status, error_class FROM usage_records WHERE api_key_id = $1',
+        [keyId],
+      );
+      expect(classes.rows).toEqual([{ status: 'error', error_class: 'timeout' }]);
+    });
+
+    it('upstream resets mid-stream: streams end with an in-band error, one error row each', async () => {
+      const { sent, keyId } = await drive({ kind: 'stream-reset-after-content' });
+      for (const item of sent) {
+        // A non-streaming request never showed a byte: it gets a clean 5xx instead.
+        expect(item.outcome).toBe(item.stream ? 'in-band-error' : 'error');
+      }
+      await expectOneRowEach(sent, keyId);
+      const classes = await bed.db.query(
+        'SELECT DISTINCT status FROM usage_records WHERE api_key_id = $1',
+        [keyId],
+      );
+      expect(classes.rows).toEqual([{ status: 'error' }]);
+    });
+
+    it('client disconnects mid-stream: the upstream is aborted, one aborted row each', async () => {
+      bed.upstream.reset();
+      bed.upstream.always({ kind: 'slow-stream', chunks: 100, delayMs: 20 });
+      const caller = await seedUserAndKey(bed.ctx.baseUrl, { providerGroup: bed.group });
+      const ids = await Promise.all(
+        Array.from({ length: N }, () => disconnectAfterFirstBytes(bed.ctx.baseUrl, caller.key)),
+      );
+      await expectOneRowEach(
+        ids.map((requestId) => ({ requestId })),
+        caller.keyId,
+      );
+      const classes = await bed.db.query(
+        'SELECT DISTINCT status, error_class FROM usage_records WHERE api_key_id = $1',
+        [caller.keyId],
+      );
+      expect(classes.rows).toEqual([{ status: 'aborted', error_class: 'client_aborted' }]);
+      expect(bed.upstream.abortedRequests).toBe(N);
+    });
+  });
+
   it('should serve and record every request while Postgres (then Redis too) is killed and restarted under load', async () => {
     const postgres = await PrivatePostgres.start();
     const redisDir = await mkdtemp(join(tmpdir(), 'cch-redis-'));
