@@ -72,11 +72,12 @@ export class ProxyPipeline {
       await this.run(context, response, abort.signal, outcome);
     } catch (error: unknown) {
       if (!(error instanceof ClientAbortedError)) {
-        // Refused before any attempt (no provider, an undecodable body): the ledger row still
-        // says why and with which status, like every other error row.
+        // Refused without an upstream answer (no provider, a body that cannot be converted): the
+        // ledger row still carries the status, and the class when the gateway is at fault (a
+        // client's 4xx is no upstream error and stays out of cch_upstream_errors_total).
         if (error instanceof GatewayError) {
-          outcome.errorClass ??= error.code.toLowerCase();
           outcome.httpStatus ??= error.status;
+          if (error.status >= 500) outcome.errorClass ??= error.code.toLowerCase();
         }
         throw error;
       }
