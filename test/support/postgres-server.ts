@@ -11,8 +11,15 @@ import { waitFor } from './redis-server';
 
 const run = promisify(execFile);
 const PG_BIN = process.env.TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-/** Postgres refuses to run as root: the cluster belongs to this OS user. */
+/** Postgres refuses to run as root: as root, the cluster belongs to this OS user. */
 const PG_OS_USER = 'postgres';
+const AS_ROOT = process.getuid?.() === 0;
+
+/** The command line of a Postgres binary, through runuser when the tests run as root. */
+function pgCommand(binary: string, args: string[]): [string, string[]] {
+  const path = join(PG_BIN, binary);
+  return AS_ROOT ? ['runuser', ['-u', PG_OS_USER, '--', path, ...args]] : [path, args];
+}
 
 /**
  * A private Postgres cluster on a spare port for fault tests: they SIGKILL and restart this one,
@@ -31,22 +38,14 @@ export class PrivatePostgres {
   /** initdb (about two seconds), start, and create `database` with the app's migrations run. */
   static async start(database = 'cch'): Promise<PrivatePostgres> {
     const root = await mkdtemp(join(tmpdir(), 'cch-pg-'));
-    const { uid, gid } = await osUser(PG_OS_USER);
-    await chown(root, uid, gid);
+    if (AS_ROOT) {
+      const { uid, gid } = await osUser(PG_OS_USER);
+      await chown(root, uid, gid);
+    }
     const server = new PrivatePostgres(await freePort(), root);
-    await run('runuser', [
-      '-u',
-      PG_OS_USER,
-      '--',
-      join(PG_BIN, 'initdb'),
-      '-D',
-      join(root, 'data'),
-      '-A',
-      'trust',
-      '-U',
-      'root',
-      '--no-sync',
-    ]);
+    await run(
+      ...pgCommand('initdb', ['-D', join(root, 'data'), '-A', 'trust', '-U', 'root', '--no-sync']),
+    );
     await server.restart();
     const admin = new Client({ connectionString: server.urlFor('postgres') });
     await admin.connect();
@@ -66,26 +65,23 @@ export class PrivatePostgres {
 
   /** Starts the server on the same data directory and port (crash recovery runs if it was killed). */
   async restart(): Promise<void> {
+    const [command, args] = pgCommand('postgres', [
+      '-D',
+      join(this.dataDir, 'data'),
+      '-p',
+      String(this.port),
+      '-k',
+      this.dataDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+    ]);
     this.process = spawn(
-      'runuser',
-      [
-        '-u',
-        PG_OS_USER,
-        '--',
-        join(PG_BIN, 'postgres'),
-        '-D',
-        join(this.dataDir, 'data'),
-        '-p',
-        String(this.port),
-        '-k',
-        this.dataDir,
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'fsync=off',
-        '-c',
-        'max_connections=200',
-      ],
+      command,
+      args,
       // A process group of its own, so a kill takes the postmaster and every backend at once.
       { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
