@@ -8,13 +8,14 @@ import {
   StreamDecoder,
   StreamEncoder,
 } from '../protocols/protocol-adapter';
-import { SseParser } from '../protocols/sse/sse-parser';
+import { SseEvent, SseParser } from '../protocols/sse/sse-parser';
 import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoints';
 import { ProviderType } from '../providers/provider.entity';
 import { RoutedCandidate } from './provider-router.service';
 import { IrEventLedger } from './stream-tap';
 import { attemptFailure, retryableAnswer, RetryableFailure } from './upstream-failure';
 import { UpstreamClient, UpstreamResponse } from './upstream-client';
+import { MAX_SSE_FRAME_BYTES, SseFrameTooLargeError } from './sse-frame-gate';
 
 /** A request the client sent in one protocol, on its way to a provider of another. */
 export interface ConversionRequest {
@@ -161,7 +162,16 @@ async function readUntilFirstContent(
     const next = await iterator.next();
     const events = next.done
       ? [...parser.end().flatMap((event) => decoder.push(event)), ...decoder.end()]
-      : parser.push(next.value).flatMap((event) => decoder.push(event));
+      : pushBounded(parser, next.value)?.flatMap((event) => decoder.push(event));
+    if (!events) {
+      body.destroy();
+      return {
+        kind: 'retry',
+        errorClass: 'upstream_stream_invalid',
+        status: null,
+        retryAfter: null,
+      };
+    }
     prefix += convert(events);
     if (ledger.error) break;
     if (ledger.content || ledger.finished) break;
@@ -201,7 +211,9 @@ async function readUntilFirstContent(
           if (ledger.error) throw new Error(`upstream error: ${ledger.error.message}`);
           return tail;
         }
-        const out = convert(parser.push(chunk.value).flatMap((event) => decoder.push(event)));
+        const events = pushBounded(parser, chunk.value);
+        if (!events) throw new SseFrameTooLargeError();
+        const out = convert(events.flatMap((event) => decoder.push(event)));
         if (ledger.error) throw new Error(`upstream error: ${ledger.error.message}`);
         if (out) return out;
       }
@@ -214,4 +226,10 @@ async function readUntilFirstContent(
     finished: () => ledger.finished,
     destroy: () => body.destroy(),
   };
+}
+
+/** Parses a chunk; null once an unfinished event outgrows MAX_SSE_FRAME_BYTES (in characters): a line that never ends. */
+function pushBounded(parser: SseParser, chunk: Buffer): SseEvent[] | null {
+  const events = parser.push(chunk);
+  return parser.pendingChars > MAX_SSE_FRAME_BYTES ? null : events;
 }

@@ -3,6 +3,7 @@ import { SseParser } from '../protocols/sse/sse-parser';
 import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoints';
 import { RoutedCandidate } from './provider-router.service';
 import { PassThroughSpec } from './passthrough-spec';
+import { isMalformedFrame, SseFrameGate, SseFrameTooLargeError } from './sse-frame-gate';
 import { ProxyContext } from './proxy-context';
 import { StreamTap } from './stream-tap';
 import { attemptFailure, RetryableFailure, retryableAnswer } from './upstream-failure';
@@ -29,7 +30,8 @@ export interface UpstreamJson {
 
 /**
  * A stream that has produced its first content event: from here the client sees it, and
- * failover is no longer possible. `prefix` holds the bytes read so far; `rest` the remainder.
+ * failover is no longer possible. `prefix` holds the whole events read so far, `gate` any
+ * unfinished one; `rest` the remainder.
  */
 export interface UpstreamStream {
   kind: 'stream';
@@ -37,6 +39,7 @@ export interface UpstreamStream {
   rest: AsyncIterator<Buffer>;
   body: Readable;
   parser: SseParser;
+  gate: SseFrameGate;
   tap: StreamTap;
   ttfbMs: number;
 }
@@ -121,29 +124,45 @@ async function readUntilFirstContent(
   tap: StreamTap,
 ): Promise<AttemptResult> {
   const parser = new SseParser();
+  const gate = new SseFrameGate();
   const prefix: Buffer[] = [];
   const rest = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const stream = (): UpstreamStream => ({
+    kind: 'stream',
+    prefix,
+    rest,
+    body,
+    parser,
+    gate,
+    tap,
+    ttfbMs: elapsed(context),
+  });
   for (;;) {
     const next = await rest.next();
     if (next.done) {
       for (const event of parser.end()) tap.observe(event);
       if (tap.failure) break;
-      if (tap.completed) {
-        return { kind: 'stream', prefix, rest, body, parser, tap, ttfbMs: elapsed(context) };
-      }
-      return {
-        kind: 'retry',
-        errorClass: 'upstream_stream_truncated',
-        status: null,
-        retryAfter: null,
-      };
+      if (tap.completed) return stream();
+      return retry('upstream_stream_truncated');
     }
-    prefix.push(next.value);
-    for (const event of parser.push(next.value)) tap.observe(event);
+    const events = parser.push(next.value);
+    // Garbage instead of events (an HTML error page, a torn JSON frame, a line that never
+    // ends) costs the client nothing either: no SDK could read it, the next provider may do better.
+    if (events.some(isMalformedFrame)) {
+      body.destroy();
+      return retry('upstream_stream_invalid');
+    }
+    try {
+      const whole = gate.push(next.value);
+      if (whole.length > 0) prefix.push(whole);
+    } catch (error: unknown) {
+      if (!(error instanceof SseFrameTooLargeError)) throw error;
+      body.destroy();
+      return retry('upstream_stream_invalid');
+    }
+    for (const event of events) tap.observe(event);
     if (tap.failure) break;
-    if (tap.firstContentSeen) {
-      return { kind: 'stream', prefix, rest, body, parser, tap, ttfbMs: elapsed(context) };
-    }
+    if (tap.firstContentSeen) return stream();
   }
   body.destroy();
   const overloaded = tap.failure?.overloaded === true;
@@ -153,6 +172,10 @@ async function readUntilFirstContent(
     status: overloaded ? 529 : null,
     retryAfter: null,
   };
+}
+
+function retry(errorClass: RetryableFailure['errorClass']): RetryableFailure {
+  return { kind: 'retry', errorClass, status: null, retryAfter: null };
 }
 
 function elapsed(context: AttemptContext): number {

@@ -30,7 +30,8 @@ import { decodeClientRequest, relayConverted } from './conversion/converted-rela
 import { attemptConverted, ConvertedResult } from './converted-attempt';
 import { AnthropicTap } from './stream-tap';
 import { UpstreamClient } from './upstream-client';
-import { ClientAbortedError, RetryableFailure } from './upstream-failure';
+import { ClientAbortedError, describeFailure, RetryableFailure } from './upstream-failure';
+import { isMalformedFrame, SseFrameTooLargeError } from './sse-frame-gate';
 
 /** Provider types that can serve any client protocol, directly or through the IR. */
 const ALL_PROVIDER_TYPES = Object.values(ProviderType);
@@ -71,7 +72,16 @@ export class ProxyPipeline {
     try {
       await this.run(context, response, abort.signal, outcome);
     } catch (error: unknown) {
-      if (!(error instanceof ClientAbortedError)) throw error;
+      if (!(error instanceof ClientAbortedError)) {
+        // Refused without an upstream answer (no provider, a body that cannot be converted): the
+        // ledger row still carries the status, and the class when the gateway is at fault (a
+        // client's 4xx is no upstream error and stays out of cch_upstream_errors_total).
+        if (error instanceof GatewayError) {
+          outcome.httpStatus ??= error.status;
+          if (error.status >= 500) outcome.errorClass ??= error.code.toLowerCase();
+        }
+        throw error;
+      }
       outcome.status = UsageStatus.Aborted;
       outcome.errorClass = 'client_aborted';
     } finally {
@@ -349,15 +359,37 @@ export class ProxyPipeline {
       while (!clientGone) {
         const next = await stream.rest.next();
         if (next.done) break;
-        for (const event of parser.push(next.value)) tap.observe(event);
-        if (!(await writeChunk(response, next.value))) clientGone = true;
+        const events = parser.push(next.value);
+        if (events.some(isMalformedFrame)) {
+          // An unreadable frame is never relayed: the client gets an in-band error instead,
+          // unless the answer was already complete (trailing junk is then simply dropped).
+          stream.body.destroy();
+          if (!tap.completed) {
+            outcome.errorClass = 'upstream_stream_invalid';
+            void this.router.breaker.recordFailure(outcome.providerId ?? '');
+            await writeChunk(
+              response,
+              spec.errorFrame(502, 'The upstream sent an unreadable event.'),
+            );
+            this.logger.warn(`request ${context.requestId}: unreadable upstream event mid-stream`);
+          }
+          break;
+        }
+        // Only whole events reach the client, so an error frame never lands inside a torn line.
+        const whole = stream.gate.push(next.value);
+        for (const event of events) tap.observe(event);
+        if (whole.length > 0 && !(await writeChunk(response, whole))) clientGone = true;
       }
     } catch (error: unknown) {
       if (response.destroyed) {
         clientGone = true;
       } else {
+        stream.body.destroy();
         // After the first byte, a failure goes in-band: an Anthropic error event, then a clean end.
-        outcome.errorClass = 'upstream_stream_error';
+        outcome.errorClass =
+          error instanceof SseFrameTooLargeError
+            ? 'upstream_stream_invalid'
+            : 'upstream_stream_error';
         void this.router.breaker.recordFailure(outcome.providerId ?? '');
         await writeChunk(response, spec.errorFrame(502, 'The upstream stream failed.'));
         this.logger.warn(`request ${context.requestId}: stream broke mid-way: ${String(error)}`);
@@ -376,26 +408,6 @@ export class ProxyPipeline {
     }
     outcome.status = outcome.errorClass ? UsageStatus.Error : UsageStatus.Success;
     response.end();
-  }
-}
-
-function describeFailure(failure: RetryableFailure | null, model: string): string {
-  if (!failure) return `No provider could take the request for "${model}" right now.`;
-  switch (failure.errorClass) {
-    case 'upstream_429':
-      return 'All providers are rate limited; retry later.';
-    case 'upstream_overloaded':
-      return 'All providers are overloaded; retry later.';
-    case 'timeout':
-      return 'All providers timed out.';
-    case 'connection_error':
-    case 'upstream_5xx':
-    case 'upstream_redirect':
-    case 'upstream_stream_error':
-    case 'upstream_stream_truncated':
-      return 'All providers failed to answer.';
-    case 'egress_refused':
-      return 'No permitted provider address: the egress policy refused them.';
   }
 }
 

@@ -10,6 +10,8 @@ export type FailureClass =
   | 'upstream_redirect'
   | 'upstream_stream_error'
   | 'upstream_stream_truncated'
+  /** Bytes no client could read: not SSE, a data frame that is not JSON, an endless line. */
+  | 'upstream_stream_invalid'
   | 'timeout'
   | 'connection_error'
   /** The egress guard refused the provider's address: a configuration error, not an outage. */
@@ -94,4 +96,26 @@ export async function retryableAnswer(
     response.statusCode,
     Array.isArray(header) ? (header[0] ?? null) : (header ?? null),
   );
+}
+
+/** What the client is told when every candidate failed before answering. */
+export function describeFailure(failure: RetryableFailure | null, model: string): string {
+  if (!failure) return `No provider could take the request for "${model}" right now.`;
+  switch (failure.errorClass) {
+    case 'upstream_429':
+      return 'All providers are rate limited; retry later.';
+    case 'upstream_overloaded':
+      return 'All providers are overloaded; retry later.';
+    case 'timeout':
+      return 'All providers timed out.';
+    case 'connection_error':
+    case 'upstream_5xx':
+    case 'upstream_redirect':
+    case 'upstream_stream_error':
+    case 'upstream_stream_truncated':
+    case 'upstream_stream_invalid':
+      return 'All providers failed to answer.';
+    case 'egress_refused':
+      return 'No permitted provider address: the egress policy refused them.';
+  }
 }

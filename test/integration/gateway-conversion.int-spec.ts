@@ -1,16 +1,15 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
-import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { FakeProvider } from '../support/fake-providers';
+import { ask, ClientKind } from '../support/sdk-clients';
 import { seedProvider, seedUserAndKey, waitForRow } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
 
 type ProviderProtocol = 'anthropic' | 'openai-chat' | 'openai-responses' | 'gemini';
-type ClientKind = 'anthropic-sdk' | 'openai-chat-sdk' | 'openai-responses-sdk' | 'genai-sdk';
 
 const PROVIDERS: ProviderProtocol[] = ['anthropic', 'openai-chat', 'openai-responses', 'gemini'];
 const CLIENTS: ClientKind[] = [
@@ -25,89 +24,6 @@ interface Route {
   key: string;
   keyId: string;
   upstream: FakeAnthropic | FakeProvider;
-}
-
-/** Sends "hi" with one official SDK, streaming or not, and returns the text it assembled. */
-async function ask(
-  baseUrl: string,
-  client: ClientKind,
-  key: string,
-  stream: boolean,
-  session: string,
-): Promise<string> {
-  const model = 'claude-sonnet-4-6';
-  switch (client) {
-    case 'anthropic-sdk': {
-      const sdk = new Anthropic({ baseURL: baseUrl, apiKey: key, maxRetries: 0 });
-      const params = {
-        model,
-        max_tokens: 64,
-        messages: [{ role: 'user' as const, content: 'hi' }],
-      };
-      const headers = { 'x-claude-code-session-id': session };
-      if (!stream) {
-        const message = await sdk.messages.create(params, { headers });
-        return message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
-      }
-      return await sdk.messages.stream(params, { headers }).finalText();
-    }
-    case 'openai-chat-sdk': {
-      const sdk = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: key, maxRetries: 0 });
-      if (!stream) {
-        const completion = await sdk.chat.completions.create({
-          model,
-          messages: [{ role: 'user', content: 'hi' }],
-          user: session,
-        });
-        return completion.choices[0]?.message.content ?? '';
-      }
-      const chunks = await sdk.chat.completions.create({
-        model,
-        messages: [{ role: 'user', content: 'hi' }],
-        stream: true,
-        stream_options: { include_usage: true },
-      });
-      let text = '';
-      for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
-      return text;
-    }
-    case 'openai-responses-sdk': {
-      const sdk = new OpenAI({ baseURL: `${baseUrl}/v1`, apiKey: key, maxRetries: 0 });
-      if (!stream) {
-        const response = await sdk.responses.create({
-          model,
-          input: 'hi',
-          prompt_cache_key: session,
-        });
-        return response.output_text;
-      }
-      const events = await sdk.responses.create({
-        model,
-        input: 'hi',
-        stream: true,
-        prompt_cache_key: session,
-      });
-      let text = '';
-      let completed = false;
-      for await (const event of events) {
-        if (event.type === 'response.output_text.delta') text += event.delta;
-        if (event.type === 'response.completed') completed = true;
-      }
-      expect(completed).toBe(true);
-      return text;
-    }
-    case 'genai-sdk': {
-      const sdk = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl } });
-      if (!stream) {
-        const response = await sdk.models.generateContent({ model, contents: 'hi' });
-        return response.text ?? '';
-      }
-      let text = '';
-      for await (const chunk of await sdk.models.generateContentStream({ model, contents: 'hi' }))
-        text += chunk.text ?? '';
-      return text;
-    }
-  }
 }
 
 describe('Gateway: every client protocol × every provider protocol, through the official SDKs', () => {

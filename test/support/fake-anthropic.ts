@@ -7,6 +7,7 @@ import {
   ServerResponse,
 } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
+import { endWithGarbage, GarbageKind } from './fake-garbage';
 
 /** How the fake answers the next request(s); the default is a normal, successful answer. */
 export type FakeBehaviour =
@@ -23,7 +24,9 @@ export type FakeBehaviour =
   | { kind: 'hang' }
   | { kind: 'stream-error-before-content' }
   | { kind: 'stream-reset-after-content' }
-  | { kind: 'slow-stream'; chunks: number; delayMs: number };
+  | { kind: 'slow-stream'; chunks: number; delayMs: number }
+  /** A 200 event stream that turns to garbage before any content, or after the first delta. */
+  | { kind: 'garbage'; garbage: GarbageKind; afterContent: boolean };
 
 export interface RecordedRequest {
   method: string;
@@ -174,6 +177,21 @@ export class FakeAnthropic {
         );
         response.write(frame('content_block_delta', textDelta('partial ')));
         setTimeout(() => request.socket.destroy(), 20);
+        return;
+      case 'garbage':
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(frame('message_start', messageStart(model)));
+        if (behaviour.afterContent) {
+          response.write(
+            frame('content_block_start', {
+              type: 'content_block_start',
+              index: 0,
+              content_block: { type: 'text', text: '' },
+            }),
+          );
+          response.write(frame('content_block_delta', textDelta('partial ')));
+        }
+        endWithGarbage(response, behaviour.garbage, 'content_block_delta', behaviour.afterContent);
         return;
       case 'slow-stream':
         return this.slowStream(response, model, behaviour.chunks, behaviour.delayMs);

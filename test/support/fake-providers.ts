@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo, Socket } from 'node:net';
 import type { RecordedRequest } from './fake-anthropic';
+import { endWithGarbage, GarbageKind } from './fake-garbage';
 
 export type { RecordedRequest } from './fake-anthropic';
 
@@ -20,7 +21,9 @@ export type FakeProviderBehaviour =
   | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
   | { kind: 'drop' }
   | { kind: 'hang' }
-  | { kind: 'stream-error-before-content' };
+  | { kind: 'stream-error-before-content' }
+  /** A 200 event stream that turns to garbage before any content, or after the first delta. */
+  | { kind: 'garbage'; garbage: GarbageKind; afterContent: boolean };
 
 type OkBehaviour = Extract<FakeProviderBehaviour, { kind: 'ok' }>;
 type ToolCall = NonNullable<OkBehaviour['toolCall']>;
@@ -186,6 +189,8 @@ export class FakeProvider {
         return; // never answers; the gateway's timeout must fire
       case 'stream-error-before-content':
         return this.streamErrorBeforeContent(response, model);
+      case 'garbage':
+        return this.garbageStream(response, model, behaviour.garbage, behaviour.afterContent);
       case 'ok': {
         if (behaviour.delayMs)
           await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
@@ -232,6 +237,60 @@ export class FakeProvider {
     retryAfter?: string,
   ): void {
     return json(response, status, errorBody(this.protocol, status, message, retryAfter), headers);
+  }
+
+  private garbageStream(
+    response: ServerResponse,
+    model: string,
+    garbage: GarbageKind,
+    afterContent: boolean,
+  ): void {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    switch (this.protocol) {
+      case 'openai-chat': {
+        const id = `chatcmpl-${randomUUID()}`;
+        response.write(dataFrame(chatChunk(id, model, { role: 'assistant', content: '' }, null)));
+        if (afterContent)
+          response.write(dataFrame(chatChunk(id, model, { content: 'partial ' }, null)));
+        endWithGarbage(response, garbage, null, afterContent);
+        return;
+      }
+      case 'openai-responses': {
+        const events = new ResponsesEvents(response);
+        const base = responsesObject(model, { kind: 'ok' }, 'in_progress');
+        events.emit('response.created', { response: { ...base, output: [], usage: null } });
+        if (afterContent) {
+          const itemId = `msg_${hexId()}`;
+          events.emit('response.output_item.added', {
+            output_index: 0,
+            item: {
+              id: itemId,
+              type: 'message',
+              status: 'in_progress',
+              role: 'assistant',
+              content: [],
+            },
+          });
+          events.emit('response.output_text.delta', {
+            item_id: itemId,
+            output_index: 0,
+            content_index: 0,
+            delta: 'partial ',
+            logprobs: [],
+          });
+        }
+        endWithGarbage(response, garbage, 'response.output_text.delta', afterContent);
+        return;
+      }
+      case 'gemini':
+        if (afterContent) {
+          response.write(
+            dataFrame(geminiChunk(model, `gem_${hexId()}`, [{ text: 'partial ' }], false)),
+          );
+        }
+        endWithGarbage(response, garbage, null, afterContent);
+        return;
+    }
   }
 
   private streamErrorBeforeContent(response: ServerResponse, model: string): void {

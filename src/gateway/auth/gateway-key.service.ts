@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { withTimeout } from '../../common/async/with-timeout';
 import { hashApiKey, looksLikeApiKey } from '../../common/crypto/api-key';
@@ -27,6 +27,7 @@ const LOCAL_NEGATIVE_TTL_MS = 10_000;
 const LOCAL_TTL_WITHOUT_INVALIDATION_MS = 5_000;
 const REDIS_TTL_SECONDS = 300;
 const REDIS_NEGATIVE_TTL_SECONDS = 30;
+const KEY_STORE_RETRY_AFTER_SECONDS = 5;
 const LOCAL_MAX_ENTRIES = 50_000;
 const NEGATIVE = 'none';
 /** A key lookup that takes longer (a database that hangs rather than refuses) is answered 503. */
@@ -50,6 +51,7 @@ return 0`;
  */
 @Injectable()
 export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(GatewayKeyService.name);
   private readonly local = new ExpiringCache<KeySnapshot | null>(LOCAL_MAX_ENTRIES);
   private subscriber: Redis | null = null;
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
@@ -84,7 +86,16 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
     if (!looksLikeApiKey(key)) {
       throw new GatewayError(GatewayErrorCode.INVALID_API_KEY, 'Invalid API key.');
     }
-    const snapshot = await this.lookup(hashApiKey(key));
+    const snapshot = await this.lookup(hashApiKey(key)).catch((error: unknown) => {
+      // Neither cache knows the key and Postgres is unreachable: the key may well be valid, so
+      // answer "retry later" rather than a 401 that tells the client its key is wrong.
+      this.logger.warn(`key lookup failed: ${error instanceof Error ? error.message : 'unknown'}`);
+      throw new GatewayError(
+        GatewayErrorCode.UPSTREAM_UNAVAILABLE,
+        'API keys cannot be checked right now; retry later.',
+        { retryAfterSeconds: KEY_STORE_RETRY_AFTER_SECONDS },
+      );
+    });
     if (!snapshot) {
       throw new GatewayError(GatewayErrorCode.INVALID_API_KEY, 'Invalid API key.');
     }

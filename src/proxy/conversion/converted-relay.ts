@@ -45,6 +45,9 @@ export async function relayConverted(
     if (response.destroyed) {
       clientGone = true;
     } else {
+      // Hang up on the upstream too: one that keeps sending (an endless line) would otherwise
+      // hold its connection until the idle timeout.
+      stream.destroy();
       outcome.errorClass = 'upstream_stream_error';
       await writeChunk(response, stream.fail(502, 'The upstream stream failed.'));
     }
