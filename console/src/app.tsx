@@ -17,7 +17,7 @@ import { SetupPage } from './pages/setup';
 import { UsagePage } from './pages/usage';
 import { UsersPage } from './pages/users';
 import { linkProps, navigate, usePath } from './router';
-import { Forbidden } from './ui';
+import { Forbidden, LanguagePicker } from './ui';
 
 export function App(): preact.JSX.Element {
   const [lang, setLangState] = useState<Lang>(initialLang);
@@ -78,7 +78,7 @@ function Root(): preact.JSX.Element {
 }
 
 function Shell(props: { session: Session; onLogout: () => void }): preact.JSX.Element {
-  const { t, lang, setLang } = useI18n();
+  const { t } = useI18n();
   const path = usePath();
   const [menuOpen, setMenuOpen] = useState(false);
   const { session } = props;
@@ -122,18 +122,7 @@ function Shell(props: { session: Session; onLogout: () => void }): preact.JSX.El
             <div class="who-role">{t(`role.${session.role}`)}</div>
           </div>
           <div class="sidebar-controls">
-            <select
-              aria-label={t('lang.label')}
-              data-testid="lang"
-              value={lang}
-              onChange={(event) => setLang((event.target as HTMLSelectElement).value as Lang)}
-            >
-              {Object.entries(LANGS).map(([code, entry]) => (
-                <option key={code} value={code}>
-                  {entry.label}
-                </option>
-              ))}
-            </select>
+            <LanguagePicker />
             <button class="btn btn-ghost btn-small" onClick={props.onLogout} data-testid="logout">
               {t('nav.logout')}
             </button>

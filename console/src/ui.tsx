@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { useI18n } from './i18n';
+import { type Lang, LANGS, useI18n } from './i18n';
 
 export interface Async<T> {
   data?: T;
@@ -234,5 +234,47 @@ export function Forbidden(): preact.JSX.Element {
     <div class="alert alert-warn" role="alert" data-testid="forbidden">
       {t('common.forbidden')}
     </div>
+  );
+}
+
+/** The footer of every dialog form: its error, Cancel, and the submit button (off while busy). */
+export function DialogFormFooter(props: {
+  error: unknown;
+  busy: boolean;
+  submitLabel: string;
+  onCancel: () => void;
+}): preact.JSX.Element {
+  const { t } = useI18n();
+  return (
+    <>
+      <ErrorText error={props.error} />
+      <div class="form-actions">
+        <button type="button" class="btn" onClick={props.onCancel}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" class="btn btn-primary" disabled={props.busy}>
+          {props.submitLabel}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** The language switch, on the login page and in the sidebar; the choice is remembered. */
+export function LanguagePicker(): preact.JSX.Element {
+  const { t, lang, setLang } = useI18n();
+  return (
+    <select
+      aria-label={t('lang.label')}
+      data-testid="lang"
+      value={lang}
+      onChange={(event) => setLang((event.target as HTMLSelectElement).value as Lang)}
+    >
+      {Object.entries(LANGS).map(([code, entry]) => (
+        <option key={code} value={code}>
+          {entry.label}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import { api, type Session } from '../api';
-import { type Lang, LANGS, useI18n } from '../i18n';
+import { useI18n } from '../i18n';
+import { LanguagePicker } from '../ui';
 
 export function LoginPage(props: {
   onLogin: (session: Session, credential: string) => void;
 }): preact.JSX.Element {
-  const { t, lang, setLang } = useI18n();
+  const { t } = useI18n();
   const [credential, setCredential] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -50,18 +51,7 @@ export function LoginPage(props: {
           {t('login.submit')}
         </button>
         <div class="login-lang">
-          <select
-            aria-label={t('lang.label')}
-            data-testid="lang"
-            value={lang}
-            onChange={(event) => setLang((event.target as HTMLSelectElement).value as Lang)}
-          >
-            {Object.entries(LANGS).map(([code, entry]) => (
-              <option key={code} value={code}>
-                {entry.label}
-              </option>
-            ))}
-          </select>
+          <LanguagePicker />
         </div>
       </form>
     </div>

@@ -10,7 +10,17 @@ import {
   type ProviderHealth,
   type ProviderType,
 } from '../types';
-import { Badge, Card, ErrorText, Field, Loaded, Modal, PageHead, useAsync } from '../ui';
+import {
+  Badge,
+  Card,
+  DialogFormFooter,
+  ErrorText,
+  Field,
+  Loaded,
+  Modal,
+  PageHead,
+  useAsync,
+} from '../ui';
 
 export function ProvidersPage(): preact.JSX.Element {
   const { t } = useI18n();
@@ -299,15 +309,12 @@ function ProviderModal(props: {
             />
           </Field>
         </div>
-        <ErrorText error={error} />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {t('common.save')}
-          </button>
-        </div>
+        <DialogFormFooter
+          error={error}
+          busy={busy}
+          submitLabel={t('common.save')}
+          onCancel={props.onClose}
+        />
       </form>
     </Modal>
   );

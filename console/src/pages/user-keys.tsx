@@ -5,7 +5,17 @@ import { handOffKey } from '../handoff';
 import { useI18n } from '../i18n';
 import { navigate } from '../router';
 import type { ApiKey, CreatedKey } from '../types';
-import { Badge, Card, CopyButton, ErrorText, Field, Loaded, Modal, useAsync } from '../ui';
+import {
+  Badge,
+  Card,
+  CopyButton,
+  DialogFormFooter,
+  ErrorText,
+  Field,
+  Loaded,
+  Modal,
+  useAsync,
+} from '../ui';
 
 /** A user's keys: add one (its secret shown once), revoke one. */
 export function KeysCard(props: { userId: string }): preact.JSX.Element {
@@ -135,15 +145,12 @@ function AddKeyModal(props: {
             onInput={(e) => setName((e.target as HTMLInputElement).value)}
           />
         </Field>
-        <ErrorText error={error} />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {t('common.create')}
-          </button>
-        </div>
+        <DialogFormFooter
+          error={error}
+          busy={busy}
+          submitLabel={t('common.create')}
+          onCancel={props.onClose}
+        />
       </form>
     </Modal>
   );

@@ -4,7 +4,17 @@ import { formatTime } from '../format';
 import { useI18n } from '../i18n';
 import { linkProps, navigate } from '../router';
 import type { Page, User } from '../types';
-import { Badge, Card, ErrorText, Field, Loaded, Modal, PageHead, useAsync } from '../ui';
+import {
+  Badge,
+  Card,
+  DialogFormFooter,
+  ErrorText,
+  Field,
+  Loaded,
+  Modal,
+  PageHead,
+  useAsync,
+} from '../ui';
 import { LimitsFields, useLimitsDraft } from './limits-form';
 import { KeysCard } from './user-keys';
 
@@ -138,15 +148,12 @@ function NewUserModal(props: {
         </div>
         <h3>{t('users.limits')}</h3>
         <LimitsFields draft={limits} />
-        <ErrorText error={error} />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={props.onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {t('common.create')}
-          </button>
-        </div>
+        <DialogFormFooter
+          error={error}
+          busy={busy}
+          submitLabel={t('common.create')}
+          onCancel={props.onClose}
+        />
       </form>
     </Modal>
   );
