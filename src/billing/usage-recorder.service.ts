@@ -10,6 +10,7 @@ import { RecordUsagePayload } from '../jobs/job-payloads';
 import { JobName, QueueName } from '../jobs/queue-names';
 import { UsageRecordsRepository } from './usage-records.repository';
 import { UsageSpool } from './usage-spool';
+import { clusterSlot } from '../cluster/gateway-cluster';
 
 const ENQUEUE_TIMEOUT_MS = 1_000;
 const DIRECT_WRITE_TIMEOUT_MS = 3_000;
@@ -30,6 +31,8 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   /** Owned here (not by BullMQ) so shutdown can cut it even while Redis is unreachable. */
   private readonly connection: Redis;
   private readonly spool: UsageSpool;
+  /** Spool replays run in one process of a cluster (slot 0, or a single process). */
+  private readonly replays: boolean;
   private replayTimer: NodeJS.Timeout | null = null;
   private replaying: Promise<unknown> | null = null;
 
@@ -47,9 +50,12 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     this.queue = new Queue(QueueName.UsageRecords, { prefix: 'cch', connection: this.connection });
     this.queue.on('error', () => undefined);
     this.spool = new UsageSpool(config.env.USAGE_SPOOL_DIR);
+    const slot = clusterSlot();
+    this.replays = slot === null || slot === 0;
   }
 
   onApplicationBootstrap(): void {
+    if (!this.replays) return;
     void this.replaySpool();
     this.replayTimer = setInterval(() => void this.replaySpool(), REPLAY_INTERVAL_MS);
     this.replayTimer.unref();

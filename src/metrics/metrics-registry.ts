@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { clusterSlot } from '../cluster/gateway-cluster';
 
 /** Seconds; spans a fast non-streaming answer up to a long agentic stream. */
 const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -17,6 +18,7 @@ export interface CchMetrics {
   queueOldestAge: Gauge<'queue'>;
   usageSpooled: Counter;
   usageWritten: Counter<'destination'>;
+  processInfo: Gauge<'pid' | 'slot' | 'roles'>;
 }
 
 let singleton: CchMetrics | null = null;
@@ -35,6 +37,24 @@ function createMetrics(): CchMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const processInfo = new Gauge({
+    name: 'cch_process_info',
+    help:
+      'Always 1: the process that answered this scrape, by pid, GATEWAY_WORKERS slot ' +
+      '("single" without a cluster) and roles. Each gateway worker keeps its own counters.',
+    labelNames: ['pid', 'slot', 'roles'],
+    registers,
+  });
+  const slot = clusterSlot();
+  processInfo.set(
+    {
+      pid: String(process.pid),
+      slot: slot === null ? 'single' : String(slot),
+      // As configured for this process (a cluster fork gets its own, see rolesOfSlot).
+      roles: process.env.CCH_ROLES ?? 'gateway,admin,worker',
+    },
+    1,
+  );
   return {
     registry,
     requests: new Counter({
@@ -86,6 +106,7 @@ function createMetrics(): CchMetrics {
       help: 'Usage records written to the local spool because Redis and Postgres were both down.',
       registers,
     }),
+    processInfo,
     usageWritten: new Counter({
       name: 'cch_usage_records_written_total',
       help: 'Usage records handed to the ledger, by the path they took (queue, database, spool).',
