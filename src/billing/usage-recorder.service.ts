@@ -15,14 +15,30 @@ import { clusterSlot } from '../cluster/gateway-cluster';
 const ENQUEUE_TIMEOUT_MS = 1_000;
 const DIRECT_WRITE_TIMEOUT_MS = 3_000;
 const REPLAY_INTERVAL_MS = 15_000;
+/**
+ * Records of requests that end within this window go out together: one BullMQ job and one
+ * multi-row insert instead of one of each per request. It delays only the ledger, never an answer.
+ */
+const BATCH_WINDOW_MS = 5;
+const BATCH_MAX_RECORDS = 200;
 
 export type UsageDestination = 'queue' | 'database' | 'spool';
+
+interface PendingRecord {
+  payload: RecordUsagePayload;
+  resolve: (destination: UsageDestination) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
  * Hands each finished request's usage record to the ledger without ever losing it:
  * BullMQ (the worker writes it) → straight to Postgres when Redis is down → a local spool file
  * when Postgres is down too, replayed at start and periodically. Every path is idempotent on
  * the request id, so a record that takes two paths is still counted once.
+ *
+ * Records are batched for a few milliseconds; `record` resolves once its batch has a
+ * destination, so a request (and graceful shutdown, which waits for requests) never finishes
+ * before its record is handed on. Shutdown flushes whatever is still waiting.
  */
 @Injectable()
 export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,6 +51,9 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   private readonly replays: boolean;
   private replayTimer: NodeJS.Timeout | null = null;
   private replaying: Promise<unknown> | null = null;
+  private pending: PendingRecord[] = [];
+  private batchTimer: NodeJS.Timeout | null = null;
+  private readonly delivering = new Set<Promise<void>>();
 
   constructor(
     config: AppConfig,
@@ -63,36 +82,68 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     if (this.replayTimer) clearInterval(this.replayTimer);
+    await this.flush();
     await this.replaying;
     await withTimeout(this.queue.close(), 2_000).catch(() => undefined);
     await closeRedis(this.connection);
   }
 
-  async record(payload: RecordUsagePayload): Promise<UsageDestination> {
+  record(payload: RecordUsagePayload): Promise<UsageDestination> {
+    return new Promise<UsageDestination>((resolve, reject) => {
+      this.pending.push({ payload, resolve, reject });
+      if (this.pending.length >= BATCH_MAX_RECORDS) void this.flush();
+      else this.batchTimer ??= setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
+    });
+  }
+
+  /** Hands on every waiting record; resolves when all batches under way have a destination. */
+  async flush(): Promise<void> {
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length > 0) {
+      const delivery = this.deliver(batch).finally(() => this.delivering.delete(delivery));
+      this.delivering.add(delivery);
+    }
+    await Promise.all(this.delivering);
+  }
+
+  private async deliver(batch: PendingRecord[]): Promise<void> {
+    const payloads = batch.map((entry) => entry.payload);
+    try {
+      const destination = await this.store(payloads);
+      for (const entry of batch) entry.resolve(destination);
+    } catch (error: unknown) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  private async store(payloads: RecordUsagePayload[]): Promise<UsageDestination> {
+    const first = payloads[0]?.requestId ?? '';
+    const what = payloads.length === 1 ? first : `${payloads.length} records (${first}…)`;
     try {
       await withTimeout(
         this.queue.add(
-          JobName.RecordUsage,
-          payload,
-          jobOptions(JobName.RecordUsage, payload.requestId),
+          JobName.RecordUsageBatch,
+          { records: payloads },
+          jobOptions(JobName.RecordUsageBatch, `batch-${first}`),
         ),
         ENQUEUE_TIMEOUT_MS,
       );
       return 'queue';
     } catch (queueError: unknown) {
       this.logger.warn(
-        `usage queue unavailable, writing ${payload.requestId} directly: ${describe(queueError)}`,
+        `usage queue unavailable, writing ${what} directly: ${describe(queueError)}`,
       );
     }
     try {
-      await withTimeout(this.ledger.insertOnce(payload), DIRECT_WRITE_TIMEOUT_MS);
+      await withTimeout(this.ledger.insertAll(payloads), DIRECT_WRITE_TIMEOUT_MS);
       return 'database';
     } catch (databaseError: unknown) {
-      this.logger.error(
-        `ledger unavailable, spooling ${payload.requestId}: ${describe(databaseError)}`,
-      );
+      this.logger.error(`ledger unavailable, spooling ${what}: ${describe(databaseError)}`);
     }
-    await this.spool.append(payload);
+    for (const payload of payloads) await this.spool.append(payload);
     return 'spool';
   }
 
