@@ -152,14 +152,13 @@ export class ProxyPipeline {
       if (result.kind === 'retry') {
         lastFailure = result;
         // A refused address is configuration, not an outage: it must not open the breaker.
-        if (result.errorClass !== 'egress_refused')
-          void this.router.breaker.recordFailure(providerId);
+        if (result.errorClass !== 'egress_refused') void this.router.recordFailure(providerId);
         this.logger.warn(
           `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
         );
         continue;
       }
-      void this.router.breaker.recordSuccess(providerId);
+      void this.router.recordSuccess(providerId, candidate.halfOpen);
       void this.router.bindSession(context.principal.userId, context.sessionId, providerId);
       if (result.kind === 'stream') {
         await this.relay(result, spec, context, response, outcome);
@@ -203,14 +202,13 @@ export class ProxyPipeline {
     );
     outcome.upstreamMs += performance.now() - upstreamStarted;
     if (result.kind === 'retry') {
-      if (result.errorClass !== 'egress_refused')
-        void this.router.breaker.recordFailure(providerId);
+      if (result.errorClass !== 'egress_refused') void this.router.recordFailure(providerId);
       this.logger.warn(
         `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
       );
       return result;
     }
-    void this.router.breaker.recordSuccess(providerId);
+    void this.router.recordSuccess(providerId, candidate.halfOpen);
     void this.router.bindSession(context.principal.userId, context.sessionId, providerId);
     if (result.kind === 'stream') {
       await relayConverted(result, context, response, outcome);
@@ -353,7 +351,7 @@ export class ProxyPipeline {
       } else {
         // After the first byte, a failure goes in-band: an Anthropic error event, then a clean end.
         outcome.errorClass = 'upstream_stream_error';
-        void this.router.breaker.recordFailure(outcome.providerId ?? '');
+        void this.router.recordFailure(outcome.providerId ?? '');
         await writeChunk(response, spec.errorFrame(502, 'The upstream stream failed.'));
         this.logger.warn(`request ${context.requestId}: stream broke mid-way: ${String(error)}`);
       }
