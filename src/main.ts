@@ -3,6 +3,7 @@ import 'dotenv/config';
 import cluster from 'node:cluster';
 import { createApp } from './bootstrap';
 import { createRootLogger } from './common/logging/logger';
+import { serveClusterMetrics } from './cluster/cluster-metrics';
 import { clusterSlot, gatewayWorkerCount, runClusterPrimary } from './cluster/gateway-cluster';
 import { AppConfig } from './config/app-config';
 import { EnvValidationError, loadEnv } from './config/load-env';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     // The primary loads no application: it forks the gateway workers and supervises them.
     const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
     logger.info(`CCH cluster primary: ${workers} gateway workers`);
+    serveClusterMetrics();
     runClusterPrimary({
       workers,
       roles: config.env.CCH_ROLES,

@@ -52,6 +52,59 @@ async function distinctWorkers(
   return bySlot;
 }
 
+/** One `/metrics` scrape on a connection of its own: the answering pid and the total of a counter. */
+function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total: number }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port, path: '/metrics', agent: false },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.once('end', () => {
+          const pid = /^cch_process_info\{.*pid="(\d+)"/m.exec(text)?.[1] ?? '';
+          const total = text
+            .split('\n')
+            .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
+            .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+          resolve({ pid, total });
+        });
+      },
+    );
+    request.once('error', reject);
+    request.setTimeout(5_000, () => request.destroy(new Error('no answer within 5 s')));
+    request.end();
+  });
+}
+
+/** A non-streaming Messages call on a connection of its own; resolves with the status. */
+function postMessage(port: number, key: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/messages',
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key,
+          'anthropic-version': '2023-06-01',
+        },
+      },
+      (response) => {
+        response.resume();
+        response.once('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.once('error', reject);
+    request.end(
+      JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    );
+  });
+}
+
 interface StreamingCall {
   response: IncomingMessage;
   received: () => string;
@@ -143,6 +196,19 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
     // The BullMQ processors (worker role) run in slot 0 only: once per host, not per fork.
     expect(workers.get('0')?.roles).toBe('gateway,worker');
     expect(workers.get('1')?.roles).toBe('gateway');
+
+    // Requests spread over both workers; any worker's /metrics counts all of them (the primary
+    // aggregates the workers' registries).
+    const statuses = await Promise.all(
+      Array.from({ length: 4 }, () => postMessage(cluster?.port ?? 0, caller.key)),
+    );
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    const answeredBy = new Set<string>();
+    await waitFor(async () => {
+      const scrape = await scrapeTotal(cluster?.port ?? 0, 'cch_requests_total');
+      if (scrape.total === 4) answeredBy.add(scrape.pid);
+      return answeredBy.size === 2;
+    }, 30_000);
 
     // A worker killed outright is re-forked into its slot, with a new pid.
     const victim = Number(workers.get('1')?.pid);
