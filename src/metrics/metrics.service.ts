@@ -51,6 +51,7 @@ export class MetricsService implements OnApplicationShutdown {
     context: ProxyContext,
     outcome: ProxyOutcome,
     destination?: UsageDestination | null,
+    endedAt: number = performance.now(),
   ): void {
     try {
       const route = context.clientProtocol;
@@ -63,7 +64,7 @@ export class MetricsService implements OnApplicationShutdown {
       });
       this.metrics.requestDuration.observe(
         { route, client: context.clientName },
-        Math.max(0, performance.now() - context.startedAt) / 1000,
+        Math.max(0, endedAt - context.startedAt) / 1000,
       );
       if (outcome.ttfbMs !== null && outcome.providerId !== null) {
         this.metrics.timeToFirstByte.observe({ route, provider }, outcome.ttfbMs / 1000);

@@ -79,6 +79,8 @@ export class ProxyPipeline {
       outcome.status = UsageStatus.Aborted;
       outcome.errorClass = 'client_aborted';
     } finally {
+      // The answer is complete here; settling and handing on the usage record are not its time.
+      const endedAt = performance.now();
       // Priced at the time the request started, with the price version frozen on the record.
       const priced = outcome.upstreamModel
         ? this.prices.cost(
@@ -97,7 +99,7 @@ export class ProxyPipeline {
           this.logger.error(`usage record ${context.requestId} lost: ${String(error)}`);
           return null;
         });
-      this.metrics?.observeRequest(context, outcome, destination); // never throws
+      this.metrics?.observeRequest(context, outcome, destination, endedAt); // never throws
     }
   }
 
