@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,16 @@ const SETTINGS = {
   seconds: num(env.BENCH_SECONDS, QUICK ? 1 : 8),
   warmupSeconds: num(env.BENCH_WARMUP_SECONDS, QUICK ? 0.5 : 1),
   concurrency: list(env.BENCH_CONCURRENCY, '1,16,64').map(Number),
+  // Streaming lanes also run at 256 concurrent streams (stall check) unless told otherwise.
+  streamConcurrency: list(
+    env.BENCH_STREAM_CONCURRENCY,
+    [...new Set([...list(env.BENCH_CONCURRENCY, '1,16,64'), '256'])].join(','),
+  ).map(Number),
+  // Before any measured run, every lane goes through CCH for this long (JIT, pools, caches).
+  cchWarmupSeconds: num(env.BENCH_CCH_WARMUP_SECONDS, QUICK ? 1 : 3),
+  // Soak mode: only c=16 small-body load for this long, CCH's RSS sampled every 10 s.
+  soakSeconds: num(env.BENCH_SOAK_SECONDS, 0),
+  soakConcurrency: num(env.BENCH_SOAK_CONCURRENCY, 16),
   lanes: list(env.BENCH_LANES, 'small,stream,large,translate'),
   targets: list(env.BENCH_TARGETS, 'direct,floor,cch'),
   upstreamLatencyMs: num(env.BENCH_UPSTREAM_LATENCY_MS, 0),
@@ -67,9 +77,16 @@ for (const lane of SETTINGS.lanes) {
 for (const target of SETTINGS.targets) {
   if (!['direct', 'floor', 'cch'].includes(target)) throw new Error(`unknown target ${target}`);
 }
-if (SETTINGS.concurrency.some((c) => !Number.isInteger(c) || c < 1)) {
-  throw new Error('BENCH_CONCURRENCY must be positive integers');
+if (
+  [...SETTINGS.concurrency, ...SETTINGS.streamConcurrency].some(
+    (c) => !Number.isInteger(c) || c < 1,
+  )
+) {
+  throw new Error('BENCH_CONCURRENCY and BENCH_STREAM_CONCURRENCY must be positive integers');
 }
+const STREAM_LANES = new Set(['stream', 'translate-stream']);
+const concurrencyOf = (lane) =>
+  STREAM_LANES.has(lane) ? SETTINGS.streamConcurrency : SETTINGS.concurrency;
 if (!SETTINGS.database.includes('bench')) {
   throw new Error(`refusing database "${SETTINGS.database}": its name must contain "bench"`);
 }
@@ -79,9 +96,16 @@ if (!Number.isInteger(redisDb) || redisDb === 0) {
 }
 
 const plannedSeconds =
-  SETTINGS.lanes.length *
-  SETTINGS.targets.length *
-  (SETTINGS.concurrency.length * SETTINGS.seconds + SETTINGS.warmupSeconds);
+  SETTINGS.soakSeconds > 0
+    ? SETTINGS.soakSeconds + 20
+    : SETTINGS.lanes.reduce(
+        (sum, lane) =>
+          sum +
+          SETTINGS.targets.length *
+            (concurrencyOf(lane).length * SETTINGS.seconds + SETTINGS.warmupSeconds) +
+          SETTINGS.cchWarmupSeconds,
+        0,
+      );
 // Hard bound of the whole run: measurement plan + boot, sanity checks and teardown (+ build).
 const HARD_LIMIT_MS = (plannedSeconds + num(env.BENCH_OVERHEAD_SECONDS, 120)) * 1000;
 
@@ -402,35 +426,85 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
   };
 }
 
-/** Peak RSS of a process over a run: VmHWM after resetting it, else the sampled VmRSS maximum. */
-function rssMonitor(pid) {
-  const statusPath = `/proc/${pid}/status`;
-  const readKb = (field) => {
+/** The process and all its descendants (a cluster primary and its gateway workers). */
+function processTree(root) {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
     try {
-      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-        readFileSync(statusPath, 'utf8'),
-      );
-      return match ? Number(match[1]) : null;
+      // Field 4 of /proc/<pid>/stat is the parent pid; the command (field 2) may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
     } catch {
-      return null;
+      // gone meanwhile
     }
-  };
-  let resetOk = false;
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    resetOk = true;
-  } catch {
-    resetOk = false;
   }
-  let sampledMax = readKb('VmRSS') ?? 0;
+  const tree = [root];
+  for (let i = 0; i < tree.length; i += 1) {
+    for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  }
+  return tree;
+}
+
+function readStatusKb(pid, field) {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time (user + system, ms) used so far by CCH's processes. Per request, this is the
+ * repeatable number on a shared machine: it barely moves with what else runs there.
+ */
+function treeCpuMs(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** RSS of CCH in MB: the process started and its gateway workers, summed. */
+function treeRssMb(pid) {
+  return processTree(pid).reduce((sum, p) => sum + (readStatusKb(p, 'VmRSS') ?? 0), 0) / 1024;
+}
+
+/**
+ * Peak RSS of CCH (all its processes) over a run: the largest sampled sum of VmRSS (every
+ * 100 ms); for a single process also its VmHWM after a reset, which catches shorter peaks.
+ */
+function rssMonitor(pid) {
+  const single = processTree(pid).length === 1;
+  let resetOk = false;
+  if (single) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      resetOk = true;
+    } catch {
+      resetOk = false;
+    }
+  }
+  let sampledMax = treeRssMb(pid);
   const timer = setInterval(() => {
-    sampledMax = Math.max(sampledMax, readKb('VmRSS') ?? 0);
+    sampledMax = Math.max(sampledMax, treeRssMb(pid));
   }, 100);
   return {
     stop() {
       clearInterval(timer);
-      const hwm = resetOk ? (readKb('VmHWM') ?? 0) : 0;
-      return Math.max(sampledMax, hwm) / 1024;
+      const hwm = resetOk ? (readStatusKb(pid, 'VmHWM') ?? 0) / 1024 : 0;
+      return Math.max(sampledMax, hwm);
     },
   };
 }
@@ -527,13 +601,13 @@ const fmtRps = (value) =>
 function table(results) {
   const rows = [];
   rows.push(
-    '| lane | c | direct rps | direct p50/p99 ms | floor rps | floor p50/p99 ms | CCH rps | CCH p50/p99 ms | CCH added p50/p99 ms | TTFB p50 direct/floor/CCH ms | stalled d/f/c | CCH failed | CCH peak RSS MB |',
+    '| lane | c | direct rps | direct p50/p99 ms | floor rps | floor p50/p99 ms | CCH rps | CCH p50/p99 ms | CCH added p50/p99 ms | TTFB p50 direct/floor/CCH ms | stalled d/f/c | CCH failed | CCH peak RSS MB | CCH CPU µs/req |',
   );
-  rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const cells = (run) =>
     run ? [fmtRps(run.rps), `${fmt(run.latencyMs.p50)} / ${fmt(run.latencyMs.p99)}`] : ['–', '–'];
   for (const lane of SETTINGS.lanes) {
-    for (const c of SETTINGS.concurrency) {
+    for (const c of concurrencyOf(lane)) {
       const find = (target) =>
         results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
       const direct = find('direct');
@@ -548,11 +622,155 @@ function table(results) {
       const stalled = stream ? [direct, floor, cch].map((r) => r?.stalled ?? '–').join(' / ') : '–';
       const failed = cch ? cch.non2xx + cch.errors + cch.timeouts + (cch.incomplete ?? 0) : '–';
       rows.push(
-        `| ${lane} | ${c} | ${cells(direct).join(' | ')} | ${cells(floor).join(' | ')} | ${cells(cch).join(' | ')} | ${added} | ${ttfb} | ${stalled} | ${failed} | ${cch ? fmt(cch.peakRssMb, 0) : '–'} |`,
+        `| ${lane} | ${c} | ${cells(direct).join(' | ')} | ${cells(floor).join(' | ')} | ${cells(cch).join(' | ')} | ${added} | ${ttfb} | ${stalled} | ${failed} | ${cch ? fmt(cch.peakRssMb, 0) : '–'} | ${cch ? fmt(cch.cpuUsPerRequest, 0) : '–'} |`,
       );
     }
   }
   return rows.join('\n');
+}
+
+/** One target of issue 7 judged from this run's rows: the value, the bound and met or not. */
+function targetsTable(results) {
+  const find = (lane, c, target) =>
+    results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
+  const added = (lane, c, pick) => {
+    const direct = find(lane, c, 'direct');
+    const cch = find(lane, c, 'cch');
+    return direct && cch ? pick(cch) - pick(direct) : null;
+  };
+  const rows = [];
+  const judge = (name, value, bound, unit, atMost = true) => {
+    if (value === null || value === undefined || Number.isNaN(value)) {
+      rows.push(`| ${name} | – | ${atMost ? '≤' : '≥'} ${bound} ${unit} | not measured |`);
+      return;
+    }
+    const met = atMost ? value <= bound : value >= bound;
+    const digits = unit === 'ms' ? 2 : 0;
+    const gap = atMost ? value - bound : bound - value;
+    rows.push(
+      `| ${name} | ${value.toFixed(digits)} ${unit} | ${atMost ? '≤' : '≥'} ${bound} ${unit} | ${met ? 'met' : `missed by ${gap.toFixed(digits)} ${unit}`} |`,
+    );
+  };
+  judge(
+    'small c=1: CCH added p50',
+    added('small', 1, (r) => r.latencyMs.p50),
+    1,
+    'ms',
+  );
+  judge(
+    'small c=1: CCH added p99',
+    added('small', 1, (r) => r.latencyMs.p99),
+    2,
+    'ms',
+  );
+  const floor64 = find('small', 64, 'floor');
+  const cch64 = find('small', 64, 'cch');
+  judge(
+    'small c=64: CCH rps / floor rps',
+    floor64 && cch64 ? (100 * cch64.rps) / floor64.rps : null,
+    70,
+    '%',
+    false,
+  );
+  judge(
+    'stream c=1: CCH added TTFB p50',
+    added('stream', 1, (r) => r.ttfbMs.p50),
+    2,
+    'ms',
+  );
+  const stream256 = find('stream', 256, 'cch');
+  judge(
+    'stream c=256: CCH stalled + failed streams',
+    stream256
+      ? stream256.stalled +
+          stream256.incomplete +
+          stream256.non2xx +
+          stream256.errors +
+          stream256.timeouts
+      : null,
+    0,
+    'streams',
+  );
+  judge(
+    'large (400 KB) c=1: CCH added p99',
+    added('large', 1, (r) => r.latencyMs.p99),
+    5,
+    'ms',
+  );
+  judge(
+    'translate c=1: CCH added p50',
+    added('translate', 1, (r) => r.latencyMs.p50),
+    10,
+    'ms',
+  );
+  judge(
+    'translate c=1: CCH added p99',
+    added('translate', 1, (r) => r.latencyMs.p99),
+    10,
+    'ms',
+  );
+  return ['| target | measured | bound | result |', '|---|---:|---:|---|', ...rows].join('\n');
+}
+
+/**
+ * Soak: c=16 small-body load for BENCH_SOAK_SECONDS; CCH's RSS (every process) sampled every
+ * 10 s after a warm-up. Drift = (mean of the last minute − mean of the first) / the first.
+ */
+async function runSoak(spec, bases, cch) {
+  const req = requestFor(spec, 'cch', bases);
+  const warmSeconds = Math.max(10, SETTINGS.cchWarmupSeconds);
+  log(
+    `soak: ${warmSeconds}s warm-up, then ${SETTINGS.soakSeconds}s at c=${SETTINGS.soakConcurrency}`,
+  );
+  await runAutocannon({ ...req, connections: SETTINGS.soakConcurrency, seconds: warmSeconds });
+  const samples = [{ t: 0, rssMb: treeRssMb(cch.pid) }];
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const sample = {
+      t: Math.round((performance.now() - started) / 1000),
+      rssMb: treeRssMb(cch.pid),
+    };
+    samples.push(sample);
+    log(`soak t=${sample.t}s RSS ${fmt(sample.rssMb, 1)} MB`);
+  }, 10_000);
+  const run = await runAutocannon({
+    ...req,
+    connections: SETTINGS.soakConcurrency,
+    seconds: SETTINGS.soakSeconds,
+  });
+  clearInterval(timer);
+  samples.push({ t: Math.round((performance.now() - started) / 1000), rssMb: treeRssMb(cch.pid) });
+  if (cch.exitCode !== null) throw new Error(`CCH died during the soak:\n${cch.output()}`);
+  // RSS swings with every major GC (±10 % here), so start and end are the means of the first and
+  // the last minute of samples, not two single readings.
+  const window = Math.max(1, Math.min(6, Math.floor(samples.length / 3)));
+  const mean = (list) => list.reduce((sum, sample) => sum + sample.rssMb, 0) / list.length;
+  const start = mean(samples.slice(0, window));
+  const end = mean(samples.slice(-window));
+  const max = Math.max(...samples.map((sample) => sample.rssMb));
+  return {
+    seconds: SETTINGS.soakSeconds,
+    concurrency: SETTINGS.soakConcurrency,
+    processes: processTree(cch.pid).length,
+    rssStartMb: start,
+    rssEndMb: end,
+    rssMaxMb: max,
+    driftPercent: (100 * (end - start)) / start,
+    maxOverStartPercent: (100 * (max - start)) / start,
+    windowSamples: window,
+    samples,
+    ...run,
+  };
+}
+
+function soakTable(soak) {
+  const failed = soak.non2xx + soak.errors + soak.timeouts;
+  const drift = soak.driftPercent;
+  return [
+    '| soak | c | requests | rps | p50/p99 ms | failed | RSS first min / last min / max MB | drift | target |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| small, ${soak.seconds}s, ${soak.processes} process(es) | ${soak.concurrency} | ${soak.requests} | ${fmtRps(soak.rps)} | ${fmt(soak.latencyMs.p50)} / ${fmt(soak.latencyMs.p99)} | ${failed} | ${fmt(soak.rssStartMb, 1)} / ${fmt(soak.rssEndMb, 1)} / ${fmt(soak.rssMaxMb, 1)} | ${drift >= 0 ? '+' : ''}${fmt(drift, 1)} % | flat within 10 %: ${Math.abs(drift) <= 10 ? 'met' : 'missed'} |`,
+  ].join('\n');
 }
 
 function gitCommit() {
@@ -583,9 +801,12 @@ async function cleanup() {
 
 async function main() {
   const startedAt = new Date();
+  const loadStart = loadavg();
   log(
-    `plan: lanes ${SETTINGS.lanes.join(',')} × c ${SETTINGS.concurrency.join(',')} × ${SETTINGS.targets.join(',')}, ` +
-      `${SETTINGS.seconds}s each (+${SETTINGS.warmupSeconds}s warm-up per lane/target): ~${Math.round(plannedSeconds)}s of load`,
+    SETTINGS.soakSeconds > 0
+      ? `plan: soak, small lane at c=${SETTINGS.soakConcurrency} for ${SETTINGS.soakSeconds}s`
+      : `plan: lanes ${SETTINGS.lanes.join(',')} × c ${SETTINGS.concurrency.join(',')} (streams ${SETTINGS.streamConcurrency.join(',')}) × ${SETTINGS.targets.join(',')}, ` +
+          `${SETTINGS.seconds}s each (+${SETTINGS.warmupSeconds}s warm-up per lane/target): ~${Math.round(plannedSeconds)}s of load`,
   );
   const built = buildIfNeeded();
 
@@ -632,7 +853,12 @@ async function main() {
   };
   const cch = spawnChild(
     'CCH',
-    ['--require', join(ROOT, 'bench', 'exit-with-parent.cjs'), 'dist/src/main.js'],
+    [
+      ...list(env.BENCH_CCH_NODE_ARGS, ''),
+      '--require',
+      join(ROOT, 'bench', 'exit-with-parent.cjs'),
+      'dist/src/main.js',
+    ],
     { env: cchEnv, cwd: SETTINGS.cchDir },
   );
   const cchUrl = `http://127.0.0.1:${port}`;
@@ -690,24 +916,37 @@ async function main() {
 
   // 5. load
   const results = [];
-  for (const lane of SETTINGS.lanes) {
+  const soak = SETTINGS.soakSeconds > 0 ? await runSoak(specs.small, bases, cch) : null;
+  if (!soak) {
+    // A fresh CCH is cold (JIT, connection pools, caches): whatever lane came first measured
+    // slower. Every lane goes through CCH once before anything is measured.
+    for (const lane of SETTINGS.lanes) {
+      if (SETTINGS.cchWarmupSeconds <= 0 || !SETTINGS.targets.includes('cch')) break;
+      const req = requestFor(specs[lane], 'cch', bases);
+      const warm = { ...req, connections: 16, seconds: SETTINGS.cchWarmupSeconds };
+      if (specs[lane].kind === 'stream') await runStreamClient({ ...warm, endMarker: req.expect });
+      else await runAutocannon(warm);
+    }
+  }
+  for (const lane of soak ? [] : SETTINGS.lanes) {
     const spec = specs[lane];
     for (const target of SETTINGS.targets) {
       if (SETTINGS.warmupSeconds > 0) {
         const req = requestFor(spec, target, bases);
         const warm = {
           ...req,
-          connections: Math.min(16, Math.max(...SETTINGS.concurrency)),
+          connections: Math.min(16, Math.max(...concurrencyOf(lane))),
           seconds: SETTINGS.warmupSeconds,
         };
         if (spec.kind === 'stream') await runStreamClient({ ...warm, endMarker: req.expect });
         else await runAutocannon(warm);
       }
     }
-    for (const c of SETTINGS.concurrency) {
+    for (const c of concurrencyOf(lane)) {
       for (const target of SETTINGS.targets) {
         const req = requestFor(spec, target, bases);
         const monitor = target === 'cch' ? rssMonitor(cch.pid) : null;
+        const cpuBefore = target === 'cch' ? treeCpuMs(cch.pid) : 0;
         const run =
           spec.kind === 'stream'
             ? await runStreamClient({
@@ -718,7 +957,18 @@ async function main() {
               })
             : await runAutocannon({ ...req, connections: c, seconds: SETTINGS.seconds });
         const peakRssMb = monitor ? monitor.stop() : undefined;
-        const row = { lane, concurrency: c, target, ...run, ...(peakRssMb ? { peakRssMb } : {}) };
+        const cpuUsPerRequest =
+          target === 'cch' && run.requests > 0
+            ? ((treeCpuMs(cch.pid) - cpuBefore) * 1000) / run.requests
+            : undefined;
+        const row = {
+          lane,
+          concurrency: c,
+          target,
+          ...run,
+          ...(peakRssMb ? { peakRssMb } : {}),
+          ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
+        };
         results.push(row);
         log(
           `${lane} c=${c} ${target}: ${fmtRps(run.rps)} rps, p50 ${fmt(run.latencyMs.p50)} ms, p99 ${fmt(run.latencyMs.p99)} ms` +
@@ -726,25 +976,16 @@ async function main() {
             (run.non2xx + run.errors + run.timeouts > 0
               ? `, FAILED ${run.non2xx} non-2xx / ${run.errors} errors / ${run.timeouts} timeouts`
               : '') +
-            (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : ''),
+            (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : '') +
+            (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : ''),
         );
         if (cch.exitCode !== null) throw new Error(`CCH died during the run:\n${cch.output()}`);
       }
     }
   }
 
-  const readKb = (field) => {
-    try {
-      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-        readFileSync(`/proc/${cch.pid}/status`, 'utf8'),
-      );
-      return match ? Number(match[1]) / 1024 : null;
-    } catch {
-      return null;
-    }
-  };
-  const cchRssEndMb = readKb('VmRSS');
-  const markdown = table(results);
+  const cchRssEndMb = treeRssMb(cch.pid);
+  const markdown = soak ? soakTable(soak) : `${table(results)}\n\n${targetsTable(results)}`;
   const finishedAt = new Date();
   const report = {
     startedAt: startedAt.toISOString(),
@@ -758,6 +999,9 @@ async function main() {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
       memoryGb: Math.round(totalmem() / 2 ** 30),
+      // 1/5/15-minute load averages: above the core count, other work shared the machine.
+      loadAverageStart: loadStart,
+      loadAverageEnd: loadavg(),
     },
     settings: {
       ...SETTINGS,
@@ -770,16 +1014,27 @@ async function main() {
       'peakRssMb = CCH peak RSS during that run (VmHWM reset per run, else sampled VmRSS)',
       'the load generator, the fake upstream, the floor proxy and CCH share this machine',
     ],
-    cch: { rssEndMb: cchRssEndMb, peakRssMb: Math.max(0, ...results.map((r) => r.peakRssMb ?? 0)) },
+    cch: {
+      processes: processTree(cch.pid).length,
+      gatewayWorkers: env.GATEWAY_WORKERS ?? '0 (one per core)',
+      rssEndMb: cchRssEndMb,
+      peakRssMb: Math.max(0, ...results.map((r) => r.peakRssMb ?? 0)),
+    },
     results,
+    ...(soak ? { soak } : {}),
     table: markdown,
   };
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   const file = join(ROOT, 'bench-results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 
+  const la = (values) => values.map((v) => v.toFixed(1)).join(' / ');
   process.stdout.write(
-    `\nCCH bench ${report.commit}, node ${process.version}, ${report.machine.cpus} CPUs, ` +
+    `\nCCH bench ${report.commit}, ${startedAt.toISOString().slice(0, 10)}, node ${process.version}, ` +
+      `${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GB RAM, ` +
+      `CCH ${report.cch.processes} process(es) (GATEWAY_WORKERS=${report.cch.gatewayWorkers})\n` +
+      `load average (1/5/15 min) at start ${la(loadStart)}, at end ${la(report.machine.loadAverageEnd)}` +
+      `${loadStart[0] > report.machine.cpus ? ' (the machine was busy with other work)' : ''}\n` +
       `${SETTINGS.seconds}s per run, upstream latency ${SETTINGS.upstreamLatencyMs} ms, ` +
       `stream ${SETTINGS.streamChunks} chunks × ${SETTINGS.streamChunkDelayMs} ms, large body ${Math.round((specs.large?.body.length ?? 0) / 1024)} KB\n` +
       `latency = time to last byte; CCH added = CCH − direct at p50 / p99; stalled = no byte for > ${SETTINGS.stallMs} ms\n\n` +

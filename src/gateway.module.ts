@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { UsageRecorder } from './billing/usage-recorder.service';
 import { DomainModule } from './domain.module';
 import { LimitsModule } from './limits/limits.module';
 import { RequestLimits } from './proxy/request-limits';
 import { GatewayAuthGuard } from './gateway/auth/gateway-auth.guard';
 import { GatewayKeyService } from './gateway/auth/gateway-key.service';
-import { GatewayStrategy } from './gateway/auth/gateway.strategy';
 import { AnthropicMessagesController } from './proxy/anthropic-messages.controller';
 import { ProxyPipeline } from './proxy/proxy-pipeline.service';
 import { ModelsService } from './proxy/models.service';
@@ -16,11 +14,10 @@ import { ProviderRouter } from './proxy/provider-router.service';
 
 /** The gateway role: the proxy routes the CLIs call, and everything on their hot path. */
 @Module({
-  imports: [PassportModule, DomainModule, LimitsModule],
+  imports: [DomainModule, LimitsModule],
   controllers: [AnthropicMessagesController, OpenAiGeminiController],
   providers: [
     GatewayKeyService,
-    GatewayStrategy,
     GatewayAuthGuard,
     ProviderDirectory,
     ProviderRouter,

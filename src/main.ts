@@ -1,6 +1,10 @@
 import 'reflect-metadata';
 import 'dotenv/config';
+import cluster from 'node:cluster';
 import { createApp } from './bootstrap';
+import { createRootLogger } from './common/logging/logger';
+import { serveClusterMetrics } from './cluster/cluster-metrics';
+import { clusterSlot, gatewayWorkerCount, runClusterPrimary } from './cluster/gateway-cluster';
 import { AppConfig } from './config/app-config';
 import { EnvValidationError, loadEnv } from './config/load-env';
 
@@ -15,10 +19,24 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const workers = gatewayWorkerCount(config.env.GATEWAY_WORKERS, config.env.CCH_ROLES);
+  if (cluster.isPrimary && workers > 1) {
+    // The primary loads no application: it forks the gateway workers and supervises them.
+    const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
+    logger.info(`CCH cluster primary: ${workers} gateway workers`);
+    serveClusterMetrics();
+    runClusterPrimary({
+      workers,
+      roles: config.env.CCH_ROLES,
+      log: (message) => logger.warn(message),
+    });
+    return;
+  }
   const { app, logger } = await createApp(config);
   await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  const slot = clusterSlot();
   logger.info(
-    { roles: config.env.CCH_ROLES, port: config.env.PORT },
+    { roles: config.env.CCH_ROLES, port: config.env.PORT, ...(slot === null ? {} : { slot }) },
     `CCH listening on http://${config.env.HOST}:${config.env.PORT}`,
   );
 }

@@ -11,18 +11,35 @@ import { JobName, QueueName } from '../jobs/queue-names';
 import { UsageRecordsRepository } from './usage-records.repository';
 import { reportDegradation, reportRecovery } from '../metrics/degradation';
 import { UsageSpool } from './usage-spool';
+import { clusterSlot } from '../cluster/gateway-cluster';
 
 const ENQUEUE_TIMEOUT_MS = 1_000;
 const DIRECT_WRITE_TIMEOUT_MS = 3_000;
 const REPLAY_INTERVAL_MS = 15_000;
+/**
+ * Records of requests that end within this window go out together: one BullMQ job and one
+ * multi-row insert instead of one of each per request. It delays only the ledger, never an answer.
+ */
+const BATCH_WINDOW_MS = 5;
+const BATCH_MAX_RECORDS = 200;
 
 export type UsageDestination = 'queue' | 'database' | 'spool';
+
+interface PendingRecord {
+  payload: RecordUsagePayload;
+  resolve: (destination: UsageDestination) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
  * Hands each finished request's usage record to the ledger without ever losing it:
  * BullMQ (the worker writes it) → straight to Postgres when Redis is down → a local spool file
  * when Postgres is down too, replayed at start and periodically. Every path is idempotent on
  * the request id, so a record that takes two paths is still counted once.
+ *
+ * Records are batched for a few milliseconds; `record` resolves once its batch has a
+ * destination, so a request (and graceful shutdown, which waits for requests) never finishes
+ * before its record is handed on. Shutdown flushes whatever is still waiting.
  */
 @Injectable()
 export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,8 +48,13 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   /** Owned here (not by BullMQ) so shutdown can cut it even while Redis is unreachable. */
   private readonly connection: Redis;
   private readonly spool: UsageSpool;
+  /** Spool replays run in one process of a cluster (slot 0, or a single process). */
+  private readonly replays: boolean;
   private replayTimer: NodeJS.Timeout | null = null;
   private replaying: Promise<unknown> | null = null;
+  private pending: PendingRecord[] = [];
+  private batchTimer: NodeJS.Timeout | null = null;
+  private readonly delivering = new Set<Promise<void>>();
 
   constructor(
     config: AppConfig,
@@ -48,9 +70,12 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     this.queue = new Queue(QueueName.UsageRecords, { prefix: 'cch', connection: this.connection });
     this.queue.on('error', () => undefined);
     this.spool = new UsageSpool(config.env.USAGE_SPOOL_DIR);
+    const slot = clusterSlot();
+    this.replays = slot === null || slot === 0;
   }
 
   onApplicationBootstrap(): void {
+    if (!this.replays) return;
     void this.replaySpool();
     this.replayTimer = setInterval(() => void this.replaySpool(), REPLAY_INTERVAL_MS);
     this.replayTimer.unref();
@@ -58,18 +83,52 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     if (this.replayTimer) clearInterval(this.replayTimer);
+    await this.flush();
     await this.replaying;
     await withTimeout(this.queue.close(), 2_000).catch(() => undefined);
     await closeRedis(this.connection);
   }
 
-  async record(payload: RecordUsagePayload): Promise<UsageDestination> {
+  record(payload: RecordUsagePayload): Promise<UsageDestination> {
+    return new Promise<UsageDestination>((resolve, reject) => {
+      this.pending.push({ payload, resolve, reject });
+      if (this.pending.length >= BATCH_MAX_RECORDS) void this.flush();
+      else this.batchTimer ??= setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
+    });
+  }
+
+  /** Hands on every waiting record; resolves when all batches under way have a destination. */
+  async flush(): Promise<void> {
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    this.batchTimer = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length > 0) {
+      const delivery = this.deliver(batch).finally(() => this.delivering.delete(delivery));
+      this.delivering.add(delivery);
+    }
+    await Promise.all(this.delivering);
+  }
+
+  private async deliver(batch: PendingRecord[]): Promise<void> {
+    const payloads = batch.map((entry) => entry.payload);
+    try {
+      const destination = await this.store(payloads);
+      for (const entry of batch) entry.resolve(destination);
+    } catch (error: unknown) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  private async store(payloads: RecordUsagePayload[]): Promise<UsageDestination> {
+    // The first request id names the batch job: a retried enqueue of the same batch is one job.
+    const first = payloads[0]?.requestId ?? '';
     try {
       await withTimeout(
         this.queue.add(
-          JobName.RecordUsage,
-          payload,
-          jobOptions(JobName.RecordUsage, payload.requestId),
+          JobName.RecordUsageBatch,
+          { records: payloads },
+          jobOptions(JobName.RecordUsageBatch, `batch-${first}`),
         ),
         ENQUEUE_TIMEOUT_MS,
       );
@@ -85,7 +144,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
       );
     }
     try {
-      await withTimeout(this.ledger.insertOnce(payload), DIRECT_WRITE_TIMEOUT_MS);
+      await withTimeout(this.ledger.insertAll(payloads), DIRECT_WRITE_TIMEOUT_MS);
       return 'database';
     } catch (databaseError: unknown) {
       reportDegradation(
@@ -96,7 +155,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
         databaseError,
       );
     }
-    await this.spool.append(payload);
+    for (const payload of payloads) await this.spool.append(payload);
     return 'spool';
   }
 

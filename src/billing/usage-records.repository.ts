@@ -26,23 +26,46 @@ export class UsageRecordsRepository {
    * Returns whether a row was written.
    */
   async insertOnce(payload: RecordUsagePayload): Promise<boolean> {
+    return (await this.insertMany([payload])) > 0;
+  }
+
+  /**
+   * Idempotent multi-row insert (one statement): rows whose request id is already in the ledger
+   * are skipped. Returns how many rows were written.
+   */
+  async insertMany(payloads: readonly RecordUsagePayload[]): Promise<number> {
+    if (payloads.length === 0) return 0;
     const result = await this.records
       .createQueryBuilder()
       .insert()
-      .values({
-        ...payload,
-        inputTokens: String(payload.inputTokens),
-        outputTokens: String(payload.outputTokens),
-        cacheWrite5mTokens: String(payload.cacheWrite5mTokens),
-        cacheWrite1hTokens: String(payload.cacheWrite1hTokens),
-        cacheReadTokens: String(payload.cacheReadTokens),
-        reasoningTokens: String(payload.reasoningTokens),
-        createdAt: new Date(payload.createdAt),
-      })
+      .values(payloads.map(rowOf))
       .orIgnore()
       .returning(['id'])
       .execute();
-    return result.raw instanceof Array && result.raw.length > 0;
+    return result.raw instanceof Array ? result.raw.length : 0;
+  }
+
+  /**
+   * One statement for the whole batch; if it fails, row by row, so one bad record cannot hold
+   * the others back. Throws while any row is still unwritten (the caller retries or spools).
+   */
+  async insertAll(payloads: readonly RecordUsagePayload[]): Promise<number> {
+    try {
+      return await this.insertMany(payloads);
+    } catch (batchError: unknown) {
+      if (payloads.length === 1) throw batchError;
+      let inserted = 0;
+      let firstError: Error | null = null;
+      for (const payload of payloads) {
+        try {
+          if (await this.insertOnce(payload)) inserted += 1;
+        } catch (error: unknown) {
+          firstError ??= error instanceof Error ? error : new Error(String(error));
+        }
+      }
+      if (firstError !== null) throw firstError;
+      return inserted;
+    }
   }
 
   findPage(
@@ -77,4 +100,17 @@ export class UsageRecordsRepository {
       .where('r.request_id = ANY(:ids)', { ids: requestIds })
       .getCount();
   }
+}
+
+function rowOf(payload: RecordUsagePayload): Partial<UsageRecordEntity> {
+  return {
+    ...payload,
+    inputTokens: String(payload.inputTokens),
+    outputTokens: String(payload.outputTokens),
+    cacheWrite5mTokens: String(payload.cacheWrite5mTokens),
+    cacheWrite1hTokens: String(payload.cacheWrite1hTokens),
+    cacheReadTokens: String(payload.cacheReadTokens),
+    reasoningTokens: String(payload.reasoningTokens),
+    createdAt: new Date(payload.createdAt),
+  };
 }

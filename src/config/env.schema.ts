@@ -135,6 +135,16 @@ export class EnvSchema {
   @IsIn(['true', 'false'])
   TRUST_PROXY = 'false';
 
+  /**
+   * Gateway processes sharing the port (node:cluster): 0 = one per core, 1 = no cluster. The
+   * BullMQ processors of the worker role run in one of them only.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  GATEWAY_WORKERS = 0;
+
   /** Providers tried per request before the client gets an error (failover budget). */
   @Transform(toInt)
   @IsInt()

@@ -5,6 +5,7 @@ import { JobName } from './queue-names';
 export function jobOptions(name: JobName, jobId?: string): JobsOptions {
   switch (name) {
     case JobName.RecordUsage:
+    case JobName.RecordUsageBatch:
       return {
         // BullMQ drops a duplicate jobId while the job is stored; the unique request_id is the
         // real guarantee once it has been removed.

@@ -36,11 +36,17 @@ export interface RecordUsagePayload {
   createdAt: string;
 }
 
+/** Usage records of requests that finished within a few milliseconds of each other. */
+export interface RecordUsageBatchPayload {
+  records: RecordUsagePayload[];
+}
+
 /** The sweep probes every enabled provider; it carries no data of its own. */
 export type ProviderHealthSweepPayload = Record<string, never>;
 
 /** One map from job name to payload, shared by producers and processors. */
 export interface JobPayloads {
   [JobName.RecordUsage]: RecordUsagePayload;
+  [JobName.RecordUsageBatch]: RecordUsageBatchPayload;
   [JobName.ProviderHealthSweep]: ProviderHealthSweepPayload;
 }

@@ -5,5 +5,7 @@ export enum QueueName {
 
 export enum JobName {
   RecordUsage = 'record-usage',
+  /** Several usage records in one job (what gateways enqueue; single records still run). */
+  RecordUsageBatch = 'record-usage-batch',
   ProviderHealthSweep = 'provider-health-sweep',
 }

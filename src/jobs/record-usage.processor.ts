@@ -3,14 +3,15 @@ import { DelayedError, Job } from 'bullmq';
 import { UsageRecordsRepository } from '../billing/usage-records.repository';
 import { unavailableDependency } from '../common/errors/dependency-unavailable';
 import { reportDegradation, reportRecovery } from '../metrics/degradation';
-import { RecordUsagePayload } from './job-payloads';
-import { QueueName } from './queue-names';
+import { RecordUsageBatchPayload, RecordUsagePayload } from './job-payloads';
+import { JobName, QueueName } from './queue-names';
 
 /** While Postgres is unreachable, a usage job is tried again this often. */
 export const LEDGER_DOWN_RETRY_MS = 5_000;
 
 /**
  * Writes usage records to the ledger; duplicates (retries, replays) are ignored by request id.
+ * Gateways enqueue batches (one multi-row insert each); single-record jobs still run.
  * A job Redis marked active whose worker never got it (Redis died between the two) is found by
  * the stalled-job check and run again: every 5 s rather than BullMQ's 30, since these jobs are
  * short and the ledger should not lag a minute behind a Redis restart.
@@ -25,9 +26,15 @@ export class RecordUsageProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<RecordUsagePayload>, token?: string): Promise<{ inserted: boolean }> {
+  async process(
+    job: Job<RecordUsagePayload | RecordUsageBatchPayload>,
+    token?: string,
+  ): Promise<{ inserted: boolean } | { inserted: number }> {
     try {
-      const inserted = await this.ledger.insertOnce(job.data);
+      const inserted =
+        job.name === String(JobName.RecordUsageBatch) && 'records' in job.data
+          ? await this.ledger.insertAll(job.data.records)
+          : await this.ledger.insertOnce(job.data as RecordUsagePayload);
       reportRecovery('usage_queue', 'postgres');
       return { inserted };
     } catch (error: unknown) {

@@ -46,7 +46,7 @@ function normalise(year: number, month: number, day: number): LocalDate {
 export class CalendarWindows {
   private readonly format: Intl.DateTimeFormat;
   /** The windows of the last local date asked for; they only change once a day. */
-  private cached: { date: string; windows: CalendarWindowSet } | null = null;
+  private cached: CalendarWindowSet | null = null;
 
   constructor(readonly timeZone: string) {
     // Throws a RangeError for an unknown zone, which is what a bad configuration deserves.
@@ -88,13 +88,12 @@ export class CalendarWindows {
 
   /** The day, week (from Monday) and month windows containing an instant. */
   at(instant: number): CalendarWindowSet {
+    // A cached set is valid for every instant of its day (the range also guards against a clock
+    // going back); checked before `localDate`, whose Intl formatting is the costly part.
+    const cached = this.cached;
+    if (cached && instant >= cached.daily.start && instant < cached.daily.resetAt) return cached;
     const date = this.localDate(instant);
     const key = dateKey(date);
-    if (this.cached?.date === key) {
-      const { windows } = this.cached;
-      // A cached set is valid for every instant of its day (guards against a clock going back).
-      if (instant >= windows.daily.start && instant < windows.daily.resetAt) return windows;
-    }
     const weekday = (new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay() + 6) % 7;
     const monday = normalise(date.year, date.month, date.day - weekday);
     const windows: CalendarWindowSet = {
@@ -114,7 +113,7 @@ export class CalendarWindows {
         resetAt: this.startOf(normalise(date.year, date.month + 1, 1)),
       },
     };
-    this.cached = { date: key, windows };
+    this.cached = windows;
     return windows;
   }
 }

@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { clusterMetricsSource } from '../cluster/cluster-metrics';
+import { clusterSlot } from '../cluster/gateway-cluster';
 
 /** Seconds; spans a fast non-streaming answer up to a long agentic stream. */
 const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -20,7 +22,22 @@ export interface CchMetrics {
   usageWritten: Counter<'destination'>;
   degraded: Counter<'control' | 'mode' | 'dependency'>;
   dependencyUp: Gauge<'dependency'>;
+  processInfo: Gauge<'pid' | 'slot' | 'roles'>;
+  /** In a cluster fork: every worker's metrics, aggregated by the primary (null: no answer). */
+  clusterExposition: (() => Promise<string | null>) | null;
 }
+
+/**
+ * Read from Redis on scrape by the worker that answers it, or about that very process: shown as
+ * that worker has them, never summed over a cluster's workers.
+ */
+export const WORKER_LOCAL_METRICS = [
+  'cch_process_info',
+  'cch_breaker_state',
+  'cch_queue_depth',
+  'cch_queue_oldest_age_seconds',
+  'cch_dependency_up',
+] as const;
 
 let singleton: CchMetrics | null = null;
 
@@ -38,6 +55,25 @@ function createMetrics(): CchMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const processInfo = new Gauge({
+    name: 'cch_process_info',
+    help:
+      'Always 1: the process that answered this scrape, by pid, GATEWAY_WORKERS slot ' +
+      '("single" without a cluster) and roles.',
+    labelNames: ['pid', 'slot', 'roles'],
+    registers,
+    aggregator: 'omit',
+  });
+  const slot = clusterSlot();
+  processInfo.set(
+    {
+      pid: String(process.pid),
+      slot: slot === null ? 'single' : String(slot),
+      // As configured for this process (a cluster fork gets its own, see rolesOfSlot).
+      roles: process.env.CCH_ROLES ?? 'gateway,admin,worker',
+    },
+    1,
+  );
   return {
     registry,
     requests: new Counter({
@@ -77,24 +113,29 @@ function createMetrics(): CchMetrics {
       help: 'Circuit breaker of each enabled provider: 0 closed, 1 half-open, 2 open.',
       labelNames: ['provider'],
       registers,
+      aggregator: 'omit',
     }),
     queueDepth: new Gauge({
       name: 'cch_queue_depth',
       help: 'Jobs waiting (including prioritized and delayed ones) in each BullMQ queue.',
       labelNames: ['queue'],
       registers,
+      aggregator: 'omit',
     }),
     queueOldestAge: new Gauge({
       name: 'cch_queue_oldest_age_seconds',
       help: 'Age of the oldest waiting job of each BullMQ queue (0 when none waits).',
       labelNames: ['queue'],
       registers,
+      aggregator: 'omit',
     }),
     usageSpooled: new Counter({
       name: 'cch_usage_records_spooled_total',
       help: 'Usage records written to the local spool because Redis and Postgres were both down.',
       registers,
     }),
+    processInfo,
+    clusterExposition: clusterMetricsSource(registry),
     usageWritten: new Counter({
       name: 'cch_usage_records_written_total',
       help: 'Usage records handed to the ledger, by the path they took (queue, database, spool).',

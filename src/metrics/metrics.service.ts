@@ -15,7 +15,7 @@ import { ProviderDirectory } from '../proxy/provider-directory.service';
 import { ProviderRouter } from '../proxy/provider-router.service';
 import { ProxyContext, ProxyOutcome } from '../proxy/proxy-context';
 import { CircuitState } from '../routing/circuit-breaker';
-import { cchMetrics, CchMetrics } from './metrics-registry';
+import { cchMetrics, CchMetrics, WORKER_LOCAL_METRICS } from './metrics-registry';
 
 /** A scrape must answer even with Redis down: each lazy read gets this long. */
 const SCRAPE_READ_TIMEOUT_MS = 1_000;
@@ -56,6 +56,7 @@ export class MetricsService implements OnApplicationShutdown {
     context: ProxyContext,
     outcome: ProxyOutcome,
     destination?: UsageDestination | null,
+    endedAt: number = performance.now(),
   ): void {
     try {
       const route = context.clientProtocol;
@@ -68,7 +69,7 @@ export class MetricsService implements OnApplicationShutdown {
       });
       this.metrics.requestDuration.observe(
         { route, client: context.clientName },
-        Math.max(0, performance.now() - context.startedAt) / 1000,
+        Math.max(0, endedAt - context.startedAt) / 1000,
       );
       if (outcome.ttfbMs !== null && outcome.providerId !== null) {
         this.metrics.timeToFirstByte.observe({ route, provider }, outcome.ttfbMs / 1000);
@@ -96,7 +97,14 @@ export class MetricsService implements OnApplicationShutdown {
   /** The Prometheus text exposition, with the lazily read gauges refreshed first. */
   async render(): Promise<string> {
     await Promise.all([this.refreshBreakers(), this.refreshQueues(), this.refreshDependencies()]);
-    return this.metrics.registry.metrics();
+    const cluster = this.metrics.clusterExposition ? await this.metrics.clusterExposition() : null;
+    if (cluster === null) return this.metrics.registry.metrics();
+    // Counters and histograms summed over every gateway worker; the gauges read on scrape and
+    // the process info as this worker has them.
+    const local = await Promise.all(
+      WORKER_LOCAL_METRICS.map((name) => this.metrics.registry.getSingleMetricAsString(name)),
+    );
+    return `${cluster.trimEnd()}\n${local.join('\n')}\n`;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { AppConfig } from '../config/app-config';
@@ -27,14 +27,23 @@ export interface RoutedCandidate {
 }
 
 /**
+ * Successes of closed-breaker attempts are counted in process and written this often (one Redis
+ * call per provider instead of one per request). A failure writes them first, so this process's
+ * outcomes reach the breaker in order.
+ */
+const SUCCESS_FLUSH_MS = 100;
+
+/**
  * Turns the provider snapshot, the shared breaker states and the session's sticky binding into
  * an ordered list of candidates, then hands out breaker permits one attempt at a time.
  */
 @Injectable()
-export class ProviderRouter {
+export class ProviderRouter implements OnApplicationShutdown {
   private readonly logger = new Logger(ProviderRouter.name);
   readonly breaker: CircuitBreaker;
   private readonly stickiness: SessionStickiness;
+  private readonly pendingSuccesses = new Map<string, number>();
+  private successTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly directory: ProviderDirectory,
@@ -102,6 +111,36 @@ export class ProviderRouter {
           ]
         : [];
     });
+  }
+
+  /** A provider answered. A half-open probe's success goes out at once: it closes the breaker. */
+  recordSuccess(providerId: string, probe: boolean): Promise<void> {
+    if (probe) return this.breaker.recordSuccess(providerId);
+    this.pendingSuccesses.set(providerId, (this.pendingSuccesses.get(providerId) ?? 0) + 1);
+    this.successTimer ??= setTimeout(() => void this.flushSuccesses(), SUCCESS_FLUSH_MS);
+    return Promise.resolve();
+  }
+
+  async recordFailure(providerId: string): Promise<void> {
+    const pending = this.pendingSuccesses.get(providerId);
+    if (pending !== undefined) {
+      this.pendingSuccesses.delete(providerId);
+      await this.breaker.recordSuccesses(providerId, pending);
+    }
+    await this.breaker.recordFailure(providerId);
+  }
+
+  async flushSuccesses(): Promise<void> {
+    if (this.successTimer) clearTimeout(this.successTimer);
+    this.successTimer = null;
+    const pending = [...this.pendingSuccesses];
+    this.pendingSuccesses.clear();
+    await Promise.all(pending.map(([id, count]) => this.breaker.recordSuccesses(id, count)));
+  }
+
+  /** Best effort: these are breaker statistics, and the breaker fails open anyway. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.flushSuccesses();
   }
 
   bindSession(userId: string, sessionId: string | null, providerId: string): Promise<void> {

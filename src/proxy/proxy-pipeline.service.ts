@@ -15,7 +15,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { attemptPassThrough, AttemptResult, UpstreamStream } from './passthrough-attempt';
 import { attemptNote } from './attempt-notes';
 import { passThroughSpec, PassThroughSpec } from './passthrough-spec';
-import { ProviderRouter, RoutedCandidate } from './provider-router.service';
+import { ProviderRouter, RouteQuery, RoutedCandidate } from './provider-router.service';
 import {
   answerHeaders,
   emptyOutcome,
@@ -63,6 +63,11 @@ export class ProxyPipeline {
         `Your key may not use the model "${context.model}".`,
       );
     }
+    // Routing reads (breaker states, session binding) go out together with the limits check:
+    // one Redis round trip on the way to the upstream instead of two. A refused request just
+    // drops what routing read.
+    const routing = this.router.candidates(this.routeQuery(context));
+    routing.catch(() => undefined);
     const reservation = await this.requestLimits.admit(context);
     const abort = new AbortController();
     response.on('close', () => {
@@ -70,7 +75,7 @@ export class ProxyPipeline {
     });
     const outcome = emptyOutcome();
     try {
-      await this.run(context, response, abort.signal, outcome);
+      await this.run(context, await routing, response, abort.signal, outcome);
     } catch (error: unknown) {
       if (!(error instanceof ClientAbortedError)) {
         // Refused without an upstream answer (no provider, a body that cannot be converted): the
@@ -85,6 +90,8 @@ export class ProxyPipeline {
       outcome.status = UsageStatus.Aborted;
       outcome.errorClass = 'client_aborted';
     } finally {
+      // The answer is complete here; settling and handing on the usage record are not its time.
+      const endedAt = performance.now();
       // Priced at the time the request started, with the price version frozen on the record.
       const priced = outcome.upstreamModel
         ? this.prices.cost(
@@ -103,23 +110,27 @@ export class ProxyPipeline {
           this.logger.error(`usage record ${context.requestId} lost: ${String(error)}`);
           return null;
         });
-      this.metrics?.observeRequest(context, outcome, destination); // never throws
+      this.metrics?.observeRequest(context, outcome, destination, endedAt); // never throws
     }
   }
 
-  private async run(
-    context: ProxyContext,
-    response: ServerResponse,
-    signal: AbortSignal,
-    outcome: ProxyOutcome,
-  ): Promise<void> {
-    const candidates = await this.router.candidates({
+  private routeQuery(context: ProxyContext): RouteQuery {
+    return {
       protocols: ALL_PROVIDER_TYPES,
       group: context.principal.providerGroup,
       model: context.model,
       userId: context.principal.userId,
       sessionId: context.sessionId,
-    });
+    };
+  }
+
+  private async run(
+    context: ProxyContext,
+    candidates: RoutedCandidate[],
+    response: ServerResponse,
+    signal: AbortSignal,
+    outcome: ProxyOutcome,
+  ): Promise<void> {
     if (candidates.length === 0) {
       throw new GatewayError(
         GatewayErrorCode.NO_PROVIDER,
@@ -154,14 +165,13 @@ export class ProxyPipeline {
       if (result.kind === 'retry') {
         lastFailure = result;
         // A refused address is configuration, not an outage: it must not open the breaker.
-        if (result.errorClass !== 'egress_refused')
-          void this.router.breaker.recordFailure(providerId);
+        if (result.errorClass !== 'egress_refused') void this.router.recordFailure(providerId);
         this.logger.warn(
           `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
         );
         continue;
       }
-      void this.router.breaker.recordSuccess(providerId);
+      void this.router.recordSuccess(providerId, candidate.halfOpen);
       void this.router.bindSession(context.principal.userId, context.sessionId, providerId);
       if (result.kind === 'stream') {
         await this.relay(result, spec, context, response, outcome);
@@ -205,14 +215,13 @@ export class ProxyPipeline {
     );
     this.noteAttempt(outcome, candidate, result, performance.now() - upstreamStarted);
     if (result.kind === 'retry') {
-      if (result.errorClass !== 'egress_refused')
-        void this.router.breaker.recordFailure(providerId);
+      if (result.errorClass !== 'egress_refused') void this.router.recordFailure(providerId);
       this.logger.warn(
         `request ${context.requestId}: provider ${providerId} failed (${result.errorClass}), trying next`,
       );
       return result;
     }
-    void this.router.breaker.recordSuccess(providerId);
+    void this.router.recordSuccess(providerId, candidate.halfOpen);
     void this.router.bindSession(context.principal.userId, context.sessionId, providerId);
     if (result.kind === 'stream') {
       await relayConverted(result, context, response, outcome);
@@ -390,7 +399,7 @@ export class ProxyPipeline {
           error instanceof SseFrameTooLargeError
             ? 'upstream_stream_invalid'
             : 'upstream_stream_error';
-        void this.router.breaker.recordFailure(outcome.providerId ?? '');
+        void this.router.recordFailure(outcome.providerId ?? '');
         await writeChunk(response, spec.errorFrame(502, 'The upstream stream failed.'));
         this.logger.warn(`request ${context.requestId}: stream broke mid-way: ${String(error)}`);
       }

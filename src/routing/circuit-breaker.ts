@@ -53,7 +53,7 @@ return 0
 
 /**
  * KEYS: state, probe, window. ARGV: kind ('s'|'f'), now, bucket, oldestBucket, minimumRequests,
- * threshold, stateTtlMs, windowTtlMs, token. Returns 'opened' | 'closed' | 'reopened' | ''.
+ * threshold, stateTtlMs, windowTtlMs, token[, count]. Returns 'opened' | 'closed' | 'reopened' | ''.
  */
 const RECORD_SCRIPT = `
 local kind = ARGV[1]
@@ -70,7 +70,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
   return ''
 end
-redis.call('HINCRBY', KEYS[3], kind .. ':' .. ARGV[3], 1)
+redis.call('HINCRBY', KEYS[3], kind .. ':' .. ARGV[3], tonumber(ARGV[10] or '1'))
 redis.call('PEXPIRE', KEYS[3], ARGV[8])
 -- Drop buckets that slid out of the window (on successes too, or they would pile up) and sum.
 local oldest = tonumber(ARGV[4])
@@ -219,14 +219,26 @@ export class CircuitBreaker {
     return this.record(providerId, 'f', 'recordFailure');
   }
 
+  /**
+   * `count` successes of requests that needed no probe permit (the breaker was closed when they
+   * were routed), in one call: they count in the closed window and never resolve a probe.
+   */
+  recordSuccesses(providerId: string, count: number): Promise<void> {
+    return this.record(providerId, 's', 'recordSuccess', count);
+  }
+
   private async record(
     providerId: string,
     kind: 's' | 'f',
     operation: CircuitOperation,
+    count?: number,
   ): Promise<void> {
-    const token = this.probes.get(providerId) ?? '';
-    // The probe has produced its one outcome; whatever Redis says, this token is spent.
-    this.probes.delete(providerId);
+    let token = '';
+    if (count === undefined) {
+      token = this.probes.get(providerId) ?? '';
+      // The probe has produced its one outcome; whatever Redis says, this token is spent.
+      this.probes.delete(providerId);
+    }
     const now = this.now();
     const bucket = Math.floor(now / this.bucketMs);
     try {
@@ -247,6 +259,7 @@ export class CircuitBreaker {
           this.stateTtlMs,
           this.windowTtlMs,
           token,
+          ...(count === undefined ? [] : [count]),
         ],
       );
       if (reply === 'opened' || reply === 'closed' || reply === 'reopened') {

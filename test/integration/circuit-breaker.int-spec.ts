@@ -97,6 +97,29 @@ describe('CircuitBreaker (Redis)', () => {
     expect(await stateOf(r.a, id)).toBe('open');
   }
 
+  it('should count successes recorded together like the same successes one by one', async () => {
+    const r = replicas();
+    // 6 successes in one call, then failures: 5 of 11 stay below 50 %, the 6th of 12 opens.
+    await r.a.recordSuccesses('p', 6);
+    await recordMany(r.a, 'p', 0, 5);
+    expect(await stateOf(r.a, 'p')).toBe('closed');
+    await r.a.recordFailure('p');
+    expect(await stateOf(r.a, 'p')).toBe('open');
+  });
+
+  it('should never resolve a half-open probe with successes recorded together', async () => {
+    const r = replicas();
+    await openBreaker(r, 'p');
+    r.clock.advance(30_000);
+    expect(await r.a.acquire('p')).toBe(true);
+    // Closed-breaker successes of this replica, flushed while it holds the probe: ignored.
+    await r.a.recordSuccesses('p', 3);
+    expect(await stateOf(r.a, 'p')).toBe('half-open');
+    // The probe's own outcome still closes it.
+    await r.a.recordSuccess('p');
+    expect(await stateOf(r.a, 'p')).toBe('closed');
+  });
+
   it('should open once the failure rate reaches the threshold with the minimum volume', async () => {
     const r = replicas();
     await recordMany(r.a, 'p', 2, 2);

@@ -116,6 +116,34 @@ describe('background jobs', () => {
     });
   });
 
+  describe('record-usage-batch', () => {
+    it('should write every record of a batch once, in one job, skipping ones already written', async () => {
+      const written = usagePayload();
+      const fresh = [usagePayload(), usagePayload({ stream: false, sessionId: null })];
+      const single = await usageQueue.add(JobName.RecordUsage, written, {
+        ...jobOptions(JobName.RecordUsage),
+        jobId: `${written.requestId}-single`,
+      });
+      expect(await single.waitUntilFinished(events, 10_000)).toEqual({ inserted: true });
+
+      // The batch repeats the record already written and one of its own (a retried hand-over).
+      const batch = await usageQueue.add(
+        JobName.RecordUsageBatch,
+        { records: [written, ...fresh, fresh[0]] },
+        jobOptions(JobName.RecordUsageBatch, `batch-${written.requestId}`),
+      );
+      expect(await batch.waitUntilFinished(events, 10_000)).toEqual({ inserted: 2 });
+
+      const ids = [written, ...fresh].map((record) => record.requestId);
+      const rows = await db.query<{ request_id: string; stream: boolean }>(
+        'SELECT request_id, stream FROM usage_records WHERE request_id = ANY($1)',
+        [ids],
+      );
+      expect(rows.rows.map((row) => row.request_id).sort()).toEqual([...ids].sort());
+      expect(rows.rows.find((row) => row.request_id === fresh[1]?.requestId)?.stream).toBe(false);
+    });
+  });
+
   describe('provider health sweep', () => {
     let upstream: Server;
     let seen: IncomingHttpHeaders[];

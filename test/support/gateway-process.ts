@@ -3,16 +3,38 @@ import { join } from 'node:path';
 import { freePort } from './ports';
 import { waitFor } from './redis-server';
 
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /**
  * Another CCH replica as a real OS process (its own memory, caches and Passport registry),
  * sharing Postgres and Redis with the in-process test app: what "every replica" means in prod.
+ * A single process unless `GATEWAY_WORKERS` says otherwise (then a cluster primary and its
+ * gateway workers).
  */
 export class GatewayProcess {
+  readonly exited: Promise<ProcessExit>;
+
   private constructor(
     private readonly child: ChildProcess,
-    readonly baseUrl: string,
+    readonly port: number,
     readonly output: string[],
-  ) {}
+  ) {
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The pid of the process started (the cluster primary, with GATEWAY_WORKERS > 1). */
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
 
   static async start(env: Record<string, string> = {}): Promise<GatewayProcess> {
     const port = await freePort();
@@ -26,6 +48,7 @@ export class GatewayProcess {
           ...process.env,
           LOG_LEVEL: 'warn',
           CCH_ROLES: 'gateway',
+          GATEWAY_WORKERS: '1',
           ...env,
           PORT: String(port),
           HOST: '127.0.0.1',
@@ -35,7 +58,7 @@ export class GatewayProcess {
     );
     child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const replica = new GatewayProcess(child, `http://127.0.0.1:${port}`, output);
+    const replica = new GatewayProcess(child, port, output);
     try {
       await waitFor(async () => {
         if (child.exitCode !== null) throw new Error(`replica exited: ${output.join('')}`);
@@ -43,7 +66,7 @@ export class GatewayProcess {
           (response) => response.status === 200,
           () => false,
         );
-      }, 30_000);
+      }, 120_000);
     } catch (error) {
       await replica.stop();
       throw error;
@@ -51,13 +74,17 @@ export class GatewayProcess {
     return replica;
   }
 
+  /** Sends a signal to the process started (the primary of a cluster). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
   /** SIGTERM, then SIGKILL if it has not exited within five seconds. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await exited;
+    await this.exited;
     clearTimeout(timer);
   }
 }

@@ -15,6 +15,8 @@ export const TEST_ENV = {
   PORT: '0',
   LOG_LEVEL: 'silent',
   CCH_ROLES: 'gateway,admin,worker',
+  // One process per replica unless a test asks for a cluster (gateway-cluster.int-spec.ts).
+  GATEWAY_WORKERS: '1',
   HEALTH_CHECK_INTERVAL_SECONDS: '3600',
   // Suites share one IP and Redis database: only the hardening test runs with the real threshold.
   ADMIN_AUTH_MAX_FAILURES: '100000',

@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, request as httpRequest } from 'node:http';
+import { Client } from 'pg';
+import { FakeAnthropic } from '../support/fake-anthropic';
+import { GatewayProcess } from '../support/gateway-process';
+import { waitFor } from '../support/redis-server';
+import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
+import { startTestApp, TestApp } from '../support/test-app';
+import { TEST_ENV } from '../support/test-env';
+
+const MODEL = 'claude-sonnet-4-6';
+const CHUNKS = 10;
+const CHUNK_DELAY_MS = 200;
+
+/** The pid and slot of the gateway worker that answered one `/metrics` scrape on a new connection. */
+function answeringWorker(port: number): Promise<{ pid: string; slot: string; roles: string }> {
+  return new Promise((resolve, reject) => {
+    // agent: false = a connection of its own, which the cluster may hand to any worker.
+    const request = httpRequest(
+      { host: '127.0.0.1', port, path: '/metrics', agent: false },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.once('end', () => {
+          const line = /^cch_process_info\{(.*)\} 1$/m.exec(text)?.[1] ?? '';
+          const label = (name: string): string =>
+            new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+          if (line) resolve({ pid: label('pid'), slot: label('slot'), roles: label('roles') });
+          else reject(new Error(`no cch_process_info in /metrics: ${text.slice(0, 300)}`));
+        });
+      },
+    );
+    request.once('error', reject);
+    // A connection handed to a worker as it is killed is never answered: give up on it.
+    request.setTimeout(5_000, () => request.destroy(new Error('no answer within 5 s')));
+    request.end();
+  });
+}
+
+/** Scrapes on fresh connections until `count` distinct workers answered: pid and roles by slot. */
+async function distinctWorkers(
+  port: number,
+  count: number,
+): Promise<Map<string, { pid: string; roles: string }>> {
+  const bySlot = new Map<string, { pid: string; roles: string }>();
+  await waitFor(async () => {
+    const answer = await answeringWorker(port).catch(() => null);
+    if (answer) bySlot.set(answer.slot, { pid: answer.pid, roles: answer.roles });
+    return bySlot.size >= count;
+  }, 150_000);
+  return bySlot;
+}
+
+/** One `/metrics` scrape on a connection of its own: the answering pid and the total of a counter. */
+function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total: number }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port, path: '/metrics', agent: false },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.once('end', () => {
+          const pid = /^cch_process_info\{.*pid="(\d+)"/m.exec(text)?.[1] ?? '';
+          const total = text
+            .split('\n')
+            .filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `))
+            .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+          resolve({ pid, total });
+        });
+      },
+    );
+    request.once('error', reject);
+    request.setTimeout(5_000, () => request.destroy(new Error('no answer within 5 s')));
+    request.end();
+  });
+}
+
+/** A non-streaming Messages call on a connection of its own; resolves with the status. */
+function postMessage(port: number, key: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/messages',
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key,
+          'anthropic-version': '2023-06-01',
+        },
+      },
+      (response) => {
+        response.resume();
+        response.once('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.once('error', reject);
+    request.end(
+      JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+    );
+  });
+}
+
+interface StreamingCall {
+  response: IncomingMessage;
+  received: () => string;
+  done: Promise<string>;
+}
+
+function startStream(port: number, key: string): Promise<StreamingCall> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/v1/messages',
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key,
+          'anthropic-version': '2023-06-01',
+        },
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        const done = new Promise<string>((resolveDone, rejectDone) => {
+          response.once('end', () => resolveDone(body));
+          response.once('error', rejectDone);
+          response.once('aborted', () => rejectDone(new Error('stream aborted')));
+        });
+        done.catch(() => undefined);
+        resolve({ response, received: () => body, done });
+      },
+    );
+    request.once('error', reject);
+    request.end(
+      JSON.stringify({
+        model: MODEL,
+        max_tokens: 50,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    );
+  });
+}
+
+describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
+  let ctx: TestApp;
+  let db: Client;
+  let upstream: FakeAnthropic;
+  let caller: SeededKey;
+  let cluster: GatewayProcess | undefined;
+
+  beforeAll(async () => {
+    // Admin for seeding; this process's own worker role writes the ledger rows as well.
+    ctx = await startTestApp();
+    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+    await db.connect();
+    upstream = await FakeAnthropic.start();
+    upstream.always({ kind: 'slow-stream', chunks: CHUNKS, delayMs: CHUNK_DELAY_MS });
+    const group = `g-${randomUUID().slice(0, 8)}`;
+    await seedProvider(ctx.baseUrl, {
+      baseUrl: upstream.url,
+      apiKey: upstream.apiKey,
+      groups: [group],
+    });
+    caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await upstream.close();
+    await db.end();
+    await ctx.close();
+  });
+
+  it('should answer from two worker processes, run the BullMQ processors in one, and re-fork a worker that dies', async () => {
+    cluster = await GatewayProcess.start({
+      GATEWAY_WORKERS: '2',
+      CCH_ROLES: 'gateway,worker',
+      SHUTDOWN_GRACE_MS: '20000',
+      LOG_LEVEL: 'info',
+    });
+    const workers = await distinctWorkers(cluster.port, 2);
+    expect([...workers.keys()].sort()).toEqual(['0', '1']);
+    const pids = new Set([...workers.values()].map((worker) => worker.pid));
+    expect(pids.size).toBe(2);
+    expect(pids.has(String(cluster.pid))).toBe(false);
+    // The BullMQ processors (worker role) run in slot 0 only: once per host, not per fork.
+    expect(workers.get('0')?.roles).toBe('gateway,worker');
+    expect(workers.get('1')?.roles).toBe('gateway');
+
+    // Requests spread over both workers; any worker's /metrics counts all of them (the primary
+    // aggregates the workers' registries).
+    const statuses = await Promise.all(
+      Array.from({ length: 4 }, () => postMessage(cluster?.port ?? 0, caller.key)),
+    );
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    const answeredBy = new Set<string>();
+    await waitFor(async () => {
+      const scrape = await scrapeTotal(cluster?.port ?? 0, 'cch_requests_total');
+      if (scrape.total === 4) answeredBy.add(scrape.pid);
+      return answeredBy.size === 2;
+    }, 30_000);
+
+    // A worker killed outright is re-forked into its slot, with a new pid.
+    const victim = Number(workers.get('1')?.pid);
+    process.kill(victim, 'SIGKILL');
+    await waitFor(async () => {
+      const answer = await answeringWorker(cluster?.port ?? 0).catch(() => null);
+      if (!answer) return false;
+      const { pid, slot } = answer;
+      return slot === '1' && Number(pid) !== victim;
+    }, 120_000);
+    // Three ts-node processes boot on a shared machine (a minute or more under load), then a
+    // fourth.
+  }, 400_000);
+
+  it('should finish a stream in flight on SIGTERM to the primary, record it once, and exit 0', async () => {
+    const replica = cluster as GatewayProcess;
+    const call = await startStream(replica.port, caller.key);
+    expect(call.response.statusCode).toBe(200);
+    const requestId = String(call.response.headers['x-cch-request-id']);
+    await waitFor(() => Promise.resolve(call.received().includes('content_block_delta')), 5_000);
+
+    replica.signal('SIGTERM');
+    const body = await call.done;
+    expect(body).toContain('event: message_stop');
+    expect(body).toContain(`chunk-${CHUNKS - 1} `);
+    expect(body).not.toContain('event: error');
+    const exit = await replica.exited;
+    if (exit.code !== 0) process.stderr.write(replica.output.join(''));
+    expect(exit).toEqual({ code: 0, signal: null });
+
+    let rows: { status: string; output_tokens: string }[] = [];
+    await waitFor(async () => {
+      const result = await db.query<{ status: string; output_tokens: string }>(
+        'SELECT status, output_tokens FROM usage_records WHERE request_id = $1',
+        [requestId],
+      );
+      rows = result.rows;
+      return rows.length > 0;
+    }, 15_000);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'success', output_tokens: '7' });
+    const logs = replica.output.join('');
+    expect(logs).not.toMatch(/usage queue unavailable|spooling|usage record .* lost/);
+    expect(logs).toContain('waiting up to 20000 ms for 1 request(s) in flight');
+  }, 60_000);
+});
