@@ -30,9 +30,14 @@ export function serveClusterMetrics(): void {
   const aggregator = new AggregatorRegistry();
   cluster.on('message', (worker, message: unknown) => {
     if (!isMessage(message, REQUEST)) return;
+    // The asking worker may be gone by the time the answer is ready: a send callback turns that
+    // into a no-op instead of an 'error' event.
+    const reply = (answer: ClusterMetricsMessage): void => {
+      if (worker.isConnected()) worker.send(answer, () => undefined);
+    };
     aggregator.clusterMetrics().then(
-      (text) => worker.send({ type: RESPONSE, id: message.id, text }),
-      (error: unknown) => worker.send({ type: RESPONSE, id: message.id, error: String(error) }),
+      (text) => reply({ type: RESPONSE, id: message.id, text }),
+      (error: unknown) => reply({ type: RESPONSE, id: message.id, error: String(error) }),
     );
   });
 }

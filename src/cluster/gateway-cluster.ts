@@ -60,6 +60,9 @@ export function runClusterPrimary(options: ClusterOptions): void {
       CCH_ROLES: rolesOfSlot(options.roles, slot).join(','),
     });
     slots.set(slot, { worker, startedAt: Date.now(), backoffMs });
+    // A message sent to a fork that just died (a metrics aggregation racing a SIGKILL) fails with
+    // an 'error' event; unhandled, it would take the primary and every other fork down with it.
+    worker.on('error', (error: Error) => options.log(`gateway worker ${slot}: ${error.message}`));
     worker.on('exit', (code, signal) => {
       const entry = slots.get(slot);
       if (entry?.worker === worker) slots.delete(slot);

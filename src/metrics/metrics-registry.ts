@@ -153,6 +153,7 @@ function createMetrics(): CchMetrics {
       help: 'Whether this process reached the dependency at the last scrape (1) or not (0).',
       labelNames: ['dependency'],
       registers,
+      aggregator: 'omit',
     }),
   };
 }

@@ -317,11 +317,13 @@ describe('Degradation per control', () => {
       expect(response.status).toBe(200);
       queuedRequestId = response.headers.get('x-cch-request-id');
       // Tried, refused by the unreachable ledger, delayed and tried again: still no attempt spent.
+      // A lone request's record travels as a batch of one, named after its request id.
+      const jobId = `batch-${String(queuedRequestId)}`;
       await waitFor(async () => {
-        const job = await queue.getJob(String(queuedRequestId));
+        const job = await queue.getJob(jobId);
         return (job?.attemptsStarted ?? 0) >= 2;
       }, 15_000);
-      const job = await queue.getJob(String(queuedRequestId));
+      const job = await queue.getJob(jobId);
       expect(job?.attemptsMade).toBe(0);
       expect(await job?.getState()).toBe('delayed');
       expect(await delta('usage_queue', 'fallback', start)).toBeGreaterThanOrEqual(2);

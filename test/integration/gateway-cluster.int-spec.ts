@@ -210,6 +210,15 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
       return answeredBy.size === 2;
     }, 30_000);
 
+    // Worker-local gauges are shown once, as the answering worker has them, never also summed.
+    const exposition = await (await fetch(`http://127.0.0.1:${cluster.port}/metrics`)).text();
+    const families = exposition
+      .split('\n')
+      .filter((line) => line.startsWith('# TYPE '))
+      .map((line) => line.split(' ')[2]);
+    expect(families).toEqual(expect.arrayContaining(['cch_dependency_up', 'cch_breaker_state']));
+    expect(new Set(families).size).toBe(families.length);
+
     // A worker killed outright is re-forked into its slot, with a new pid.
     const victim = Number(workers.get('1')?.pid);
     process.kill(victim, 'SIGKILL');
