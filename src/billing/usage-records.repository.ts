@@ -35,14 +35,10 @@ export class UsageRecordsRepository {
    */
   async insertMany(payloads: readonly RecordUsagePayload[]): Promise<number> {
     if (payloads.length === 0) return 0;
-    const result = await this.records
-      .createQueryBuilder()
-      .insert()
-      .values(payloads.map(rowOf))
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    return result.raw instanceof Array ? result.raw.length : 0;
+    // The batch travels as one JSON parameter that Postgres unpacks: the query builder spent
+    // more CPU per row naming and escaping its 29 parameters than the database spent inserting.
+    const rows: unknown = await this.records.query(INSERT_FROM_JSON, [JSON.stringify(payloads)]);
+    return Array.isArray(rows) ? rows.length : 0;
   }
 
   /**
@@ -102,15 +98,41 @@ export class UsageRecordsRepository {
   }
 }
 
-function rowOf(payload: RecordUsagePayload): Partial<UsageRecordEntity> {
-  return {
-    ...payload,
-    inputTokens: String(payload.inputTokens),
-    outputTokens: String(payload.outputTokens),
-    cacheWrite5mTokens: String(payload.cacheWrite5mTokens),
-    cacheWrite1hTokens: String(payload.cacheWrite1hTokens),
-    cacheReadTokens: String(payload.cacheReadTokens),
-    reasoningTokens: String(payload.reasoningTokens),
-    createdAt: new Date(payload.createdAt),
-  };
-}
+/** Each payload field, its ledger column and the column's type: the record as Postgres reads it. */
+export const LEDGER_COLUMNS: readonly (readonly [keyof RecordUsagePayload, string, string])[] = [
+  ['requestId', 'request_id', 'varchar(64)'],
+  ['userId', 'user_id', 'uuid'],
+  ['apiKeyId', 'api_key_id', 'uuid'],
+  ['providerId', 'provider_id', 'uuid'],
+  ['clientProtocol', 'client_protocol', 'varchar(32)'],
+  ['clientName', 'client_name', 'varchar(32)'],
+  ['providerProtocol', 'provider_protocol', 'varchar(32)'],
+  ['requestedModel', 'requested_model', 'varchar(200)'],
+  ['upstreamModel', 'upstream_model', 'varchar(200)'],
+  ['sessionId', 'session_id', 'varchar(200)'],
+  ['stream', 'stream', 'boolean'],
+  ['inputTokens', 'input_tokens', 'bigint'],
+  ['outputTokens', 'output_tokens', 'bigint'],
+  ['cacheWrite5mTokens', 'cache_write_5m_tokens', 'bigint'],
+  ['cacheWrite1hTokens', 'cache_write_1h_tokens', 'bigint'],
+  ['cacheReadTokens', 'cache_read_tokens', 'bigint'],
+  ['reasoningTokens', 'reasoning_tokens', 'bigint'],
+  ['costUsd', 'cost_usd', 'numeric(20,10)'],
+  ['priceVersion', 'price_version', 'varchar(64)'],
+  ['status', 'status', 'varchar(16)'],
+  ['httpStatus', 'http_status', 'integer'],
+  ['stopReason', 'stop_reason', 'varchar(64)'],
+  ['errorClass', 'error_class', 'varchar(64)'],
+  ['attempts', 'attempts', 'integer'],
+  ['attemptLog', 'attempt_log', 'jsonb'],
+  ['durationMs', 'duration_ms', 'integer'],
+  ['ttfbMs', 'ttfb_ms', 'integer'],
+  ['createdAt', 'created_at', 'timestamptz'],
+];
+
+/** Idempotent by request id (the unique index): a retried or replayed record is skipped. */
+const INSERT_FROM_JSON = `INSERT INTO usage_records (${LEDGER_COLUMNS.map(([, column]) => column).join(', ')})
+SELECT ${LEDGER_COLUMNS.map(([field]) => `r."${field}"`).join(', ')}
+FROM jsonb_to_recordset($1::jsonb) AS r(${LEDGER_COLUMNS.map(([field, , type]) => `"${field}" ${type}`).join(', ')})
+ON CONFLICT DO NOTHING
+RETURNING id`;
