@@ -167,25 +167,21 @@ export class CircuitBreaker {
     if (providerIds.length === 0) {
       return result;
     }
-    try {
-      const pipeline = this.redis.pipeline();
-      for (const id of providerIds) {
-        pipeline.get(this.key(id, 'state'));
+    // Plain GETs, not an explicit pipeline: on an auto-pipelining client they share one socket
+    // write with whatever else the request sends in the same tick (the limits admission).
+    const replies = await Promise.allSettled(
+      providerIds.map((id) => this.redis.get(this.key(id, 'state'))),
+    );
+    const now = this.now();
+    replies.forEach((reply, index) => {
+      const id = providerIds[index];
+      if (reply.status === 'rejected') {
+        this.reportError(reply.reason, 'states', id);
+      } else if (typeof reply.value === 'string') {
+        const cooled = now >= Number(reply.value) + this.options.openMs;
+        result.set(id, cooled ? 'half-open' : 'open');
       }
-      const replies = (await pipeline.exec()) ?? [];
-      const now = this.now();
-      replies.forEach(([error, openedAt], index) => {
-        const id = providerIds[index];
-        if (error) {
-          this.reportError(error, 'states', id);
-        } else if (typeof openedAt === 'string') {
-          const cooled = now >= Number(openedAt) + this.options.openMs;
-          result.set(id, cooled ? 'half-open' : 'open');
-        }
-      });
-    } catch (error) {
-      this.reportError(error, 'states', null);
-    }
+    });
     return result;
   }
 
