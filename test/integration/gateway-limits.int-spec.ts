@@ -53,7 +53,7 @@ describe('Gateway: limits and budgets', () => {
     const budget = '0.15';
     const caller = await keyWith({ usdDaily: budget });
     // Slow answers keep every admitted request in flight while the others arrive.
-    upstream.always({ kind: 'ok', delayMs: 300 });
+    upstream.always({ kind: 'ok', delayMs: 2_000 });
     const responses = await Promise.all(
       Array.from({ length: 64 }, () => post(ctx.baseUrl, caller.key)),
     );
