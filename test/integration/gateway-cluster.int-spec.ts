@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { GatewayProcess } from '../support/gateway-process';
+import { postMessage, startStream } from '../support/raw-messages';
 import { waitFor } from '../support/redis-server';
 import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
 
-const MODEL = 'claude-sonnet-4-6';
 const CHUNKS = 10;
 const CHUNK_DELAY_MS = 200;
 
@@ -74,80 +74,6 @@ function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total
     request.once('error', reject);
     request.setTimeout(5_000, () => request.destroy(new Error('no answer within 5 s')));
     request.end();
-  });
-}
-
-/** A non-streaming Messages call on a connection of its own; resolves with the status. */
-function postMessage(port: number, key: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/v1/messages',
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': key,
-          'anthropic-version': '2023-06-01',
-        },
-      },
-      (response) => {
-        response.resume();
-        response.once('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.once('error', reject);
-    request.end(
-      JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
-    );
-  });
-}
-
-interface StreamingCall {
-  response: IncomingMessage;
-  received: () => string;
-  done: Promise<string>;
-}
-
-function startStream(port: number, key: string): Promise<StreamingCall> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/v1/messages',
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': key,
-          'anthropic-version': '2023-06-01',
-        },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        const done = new Promise<string>((resolveDone, rejectDone) => {
-          response.once('end', () => resolveDone(body));
-          response.once('error', rejectDone);
-          response.once('aborted', () => rejectDone(new Error('stream aborted')));
-        });
-        done.catch(() => undefined);
-        resolve({ response, received: () => body, done });
-      },
-    );
-    request.once('error', reject);
-    request.end(
-      JSON.stringify({
-        model: MODEL,
-        max_tokens: 50,
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    );
   });
 }
 

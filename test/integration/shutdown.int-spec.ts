@@ -1,79 +1,19 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { FakeAnthropic } from '../support/fake-anthropic';
-import { freePort } from '../support/ports';
+import { GatewayProcess } from '../support/gateway-process';
+import { startStream } from '../support/raw-messages';
 import { waitFor } from '../support/redis-server';
 import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
 
-const MODEL = 'claude-sonnet-4-6';
 const CHUNKS = 12;
 const CHUNK_DELAY_MS = 200;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** A gateway replica as a real OS process, whose exit status the test can read. */
-class Replica {
-  readonly exited: Promise<Exit>;
-
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-    readonly output: string[],
-  ) {
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-  }
-
-  static async start(env: Record<string, string>): Promise<Replica> {
-    const port = await freePort();
-    const output: string[] = [];
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'src', 'main.ts')],
-      {
-        cwd: join(__dirname, '..', '..'),
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'info',
-          CCH_ROLES: 'gateway',
-          // A spool of its own: a record that missed the queue must not be rescued by the test app.
-          USAGE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cch-shutdown-spool-')),
-          ...env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const replica = new Replica(child, port, output);
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`replica exited: ${output.join('')}`);
-      return fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (response) => response.status === 200,
-        () => false,
-      );
-    }, 30_000);
-    return replica;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
-}
 
 /** Whether a fresh TCP connection to the port is refused. */
 function refused(port: number): Promise<boolean> {
@@ -87,52 +27,12 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-interface StreamingCall {
-  response: IncomingMessage;
-  /** Everything received so far. */
-  received: () => string;
-  /** Resolves with the whole body when the response ends. */
-  done: Promise<string>;
-}
-
-/** A streaming Messages call on a connection of its own (no pooled keep-alive sockets). */
-function startStream(port: number, key: string): Promise<StreamingCall> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/v1/messages',
-        method: 'POST',
-        agent: false,
-        headers: {
-          'content-type': 'application/json',
-          'x-api-key': key,
-          'anthropic-version': '2023-06-01',
-        },
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        const done = new Promise<string>((resolveDone, rejectDone) => {
-          response.once('end', () => resolveDone(body));
-          response.once('error', rejectDone);
-          response.once('aborted', () => rejectDone(new Error('stream aborted')));
-        });
-        done.catch(() => undefined);
-        resolve({ response, received: () => body, done });
-      },
-    );
-    request.once('error', reject);
-    request.end(
-      JSON.stringify({
-        model: MODEL,
-        max_tokens: 50,
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    );
+/** A gateway process with info logs and a spool of its own, so the test app cannot rescue its records. */
+function startReplica(graceMs: string): Promise<GatewayProcess> {
+  return GatewayProcess.start({
+    LOG_LEVEL: 'info',
+    USAGE_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'cch-shutdown-spool-')),
+    SHUTDOWN_GRACE_MS: graceMs,
   });
 }
 
@@ -141,7 +41,7 @@ describe('Graceful shutdown', () => {
   let db: Client;
   let upstream: FakeAnthropic;
   let caller: SeededKey;
-  let replica: Replica | undefined;
+  let replica: GatewayProcess | undefined;
 
   beforeAll(async () => {
     // Admin (seeding) and the worker that writes the ledger rows the replica enqueues.
@@ -160,26 +60,26 @@ describe('Graceful shutdown', () => {
   });
 
   afterAll(async () => {
-    replica?.kill();
+    replica?.signal('SIGKILL');
     await upstream.close();
     await db.end();
     await ctx.close();
   });
 
   it('should finish the stream in flight on SIGTERM, refuse new connections, record usage once and exit 0', async () => {
-    replica = await Replica.start({ SHUTDOWN_GRACE_MS: '20000' });
+    replica = await startReplica('20000');
     const call = await startStream(replica.port, caller.key);
     expect(call.response.statusCode).toBe(200);
     const requestId = String(call.response.headers['x-cch-request-id']);
     await waitFor(() => Promise.resolve(call.received().includes('content_block_delta')), 5_000);
 
     const signalledAt = Date.now();
-    replica.child.kill('SIGTERM');
+    replica.signal('SIGTERM');
 
     // The listening socket closes at once, while the stream still runs.
     await waitFor(() => refused(replica?.port ?? 0), 2_000);
     expect(call.response.complete).toBe(false);
-    expect(replica.child.exitCode).toBeNull();
+    expect(replica.exitCode).toBeNull();
 
     const body = await call.done;
     expect(body).toContain('event: message_stop');
@@ -212,11 +112,11 @@ describe('Graceful shutdown', () => {
   });
 
   it('should cut streams that outlast SHUTDOWN_GRACE_MS and still exit 0', async () => {
-    replica = await Replica.start({ SHUTDOWN_GRACE_MS: '300' });
+    replica = await startReplica('300');
     const call = await startStream(replica.port, caller.key);
     const requestId = String(call.response.headers['x-cch-request-id']);
     await waitFor(() => Promise.resolve(call.received().includes('content_block_delta')), 5_000);
-    replica.child.kill('SIGTERM');
+    replica.signal('SIGTERM');
 
     await expect(call.done).rejects.toThrow();
     expect(call.received()).not.toContain('event: message_stop');

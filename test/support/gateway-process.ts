@@ -74,6 +74,11 @@ export class GatewayProcess {
     return replica;
   }
 
+  /** The exit code once the process has exited, else null. */
+  get exitCode(): number | null {
+    return this.child.exitCode;
+  }
+
   /** Sends a signal to the process started (the primary of a cluster). */
   signal(signal: NodeJS.Signals): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
