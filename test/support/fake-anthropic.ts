@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createServer,
-  IncomingHttpHeaders,
-  IncomingMessage,
-  Server,
-  ServerResponse,
-} from 'node:http';
-import { AddressInfo, Socket } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { endWithGarbage, GarbageKind } from './fake-garbage';
+import { FakeUpstreamServer, RecordedRequest } from './fake-upstream-server';
 
 /** How the fake answers the next request(s); the default is a normal, successful answer. */
 export type FakeBehaviour =
@@ -28,13 +22,7 @@ export type FakeBehaviour =
   /** A 200 event stream that turns to garbage before any content, or after the first delta. */
   | { kind: 'garbage'; garbage: GarbageKind; afterContent: boolean };
 
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown> | null;
-  rawBody: string;
-}
+export type { RecordedRequest };
 
 export const FAKE_USAGE = {
   input_tokens: 21,
@@ -48,70 +36,22 @@ export const FAKE_USAGE = {
  * A stand-in Anthropic Messages API for tests: real HTTP, real SSE with `event:` lines, and
  * scripted failures. It is the only fake in the integration tests (providers are out of reach).
  */
-export class FakeAnthropic {
-  readonly requests: RecordedRequest[] = [];
-  private readonly queue: FakeBehaviour[] = [];
-  private fallback: FakeBehaviour = { kind: 'ok' };
-  private readonly sockets = new Set<Socket>();
-  /** Requests whose client went away before the answer ended (the gateway aborted them). */
-  abortedRequests = 0;
-
-  private constructor(
-    private readonly server: Server,
-    readonly apiKey: string,
-  ) {}
+export class FakeAnthropic extends FakeUpstreamServer<FakeBehaviour> {
+  private constructor(readonly apiKey: string) {
+    super({ kind: 'ok' });
+  }
 
   static async start(apiKey = `sk-ant-fake-${randomUUID()}`): Promise<FakeAnthropic> {
-    const server = createServer();
-    const fake = new FakeAnthropic(server, apiKey);
-    server.on('request', (request, response) => void fake.handle(request, response));
-    server.on('connection', (socket) => {
-      fake.sockets.add(socket);
-      socket.on('close', () => fake.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeAnthropic(apiKey);
+    await fake.listen();
     return fake;
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** Behaviours for the next requests, in order; after them the fallback applies. */
-  enqueue(...behaviours: FakeBehaviour[]): void {
-    this.queue.push(...behaviours);
-  }
-
-  always(behaviour: FakeBehaviour): void {
-    this.queue.length = 0;
-    this.fallback = behaviour;
-  }
-
-  reset(): void {
-    this.queue.length = 0;
-    this.fallback = { kind: 'ok' };
-    this.requests.length = 0;
-    this.abortedRequests = 0;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const body = parseJson(rawBody);
-    this.requests.push({
-      method: request.method ?? '',
-      url: request.url ?? '',
-      headers: request.headers,
-      body,
-      rawBody,
-    });
-
+  protected async answer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    { body }: RecordedRequest,
+  ): Promise<void> {
     if (
       request.headers['x-api-key'] !== this.apiKey &&
       request.headers.authorization !== `Bearer ${this.apiKey}`
@@ -130,7 +70,7 @@ export class FakeAnthropic {
         error: { type: 'not_found_error', message: path },
       });
 
-    const behaviour = this.queue.shift() ?? this.fallback;
+    const behaviour = this.nextBehaviour();
     const model = typeof body?.model === 'string' ? body.model : 'unknown';
     const stream = body?.stream === true;
     response.on('close', () => {
@@ -353,12 +293,4 @@ function json(
 ): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
-}
-
-function parseJson(raw: string): Record<string, unknown> | null {
-  try {
-    return raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }

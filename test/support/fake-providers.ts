@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo, Socket } from 'node:net';
-import type { RecordedRequest } from './fake-anthropic';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeUpstreamServer, RecordedRequest } from './fake-upstream-server';
 import { endWithGarbage, GarbageKind } from './fake-garbage';
 
 export type { RecordedRequest } from './fake-anthropic';
@@ -71,69 +70,28 @@ const GEMINI_ROUTE =
  * for tests: real HTTP on 127.0.0.1, real SSE in each protocol's framing, and scripted failures.
  * The sibling of FakeAnthropic; one instance speaks one protocol.
  */
-export class FakeProvider {
-  readonly requests: RecordedRequest[] = [];
-  private readonly queue: FakeProviderBehaviour[] = [];
-  private fallback: FakeProviderBehaviour = { kind: 'ok' };
-  private readonly sockets = new Set<Socket>();
-  /** Requests whose client went away before the answer ended (the gateway aborted them). */
-  abortedRequests = 0;
-
+export class FakeProvider extends FakeUpstreamServer<FakeProviderBehaviour> {
   private constructor(
-    private readonly server: Server,
     readonly protocol: FakeProviderProtocol,
     readonly apiKey: string,
-  ) {}
+  ) {
+    super({ kind: 'ok' });
+  }
 
   static async start(
     protocol: FakeProviderProtocol,
     apiKey = defaultKey(protocol),
   ): Promise<FakeProvider> {
-    const server = createServer();
-    const fake = new FakeProvider(server, protocol, apiKey);
-    server.on('request', (request, response) => void fake.handle(request, response));
-    server.on('connection', (socket) => {
-      fake.sockets.add(socket);
-      socket.on('close', () => fake.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeProvider(protocol, apiKey);
+    await fake.listen();
     return fake;
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** Behaviours for the next requests, in order; after them the fallback applies. */
-  enqueue(...behaviours: FakeProviderBehaviour[]): void {
-    this.queue.push(...behaviours);
-  }
-
-  always(behaviour: FakeProviderBehaviour): void {
-    this.queue.length = 0;
-    this.fallback = behaviour;
-  }
-
-  reset(): void {
-    this.queue.length = 0;
-    this.fallback = { kind: 'ok' };
-    this.requests.length = 0;
-    this.abortedRequests = 0;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const body = parseJson(rawBody);
-    const method = request.method ?? '';
-    this.requests.push({ method, url: request.url ?? '', headers: request.headers, body, rawBody });
-
+  protected async answer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    { method, body }: RecordedRequest,
+  ): Promise<void> {
     const parsedUrl = new URL(request.url ?? '/', 'http://fake.invalid');
     const path = parsedUrl.pathname;
     if (!this.authorised(request, parsedUrl)) {
@@ -162,7 +120,7 @@ export class FakeProvider {
     }
     if (!operation) return this.errorJson(response, 404, `Invalid URL (${method} ${path})`);
 
-    const behaviour = this.queue.shift() ?? this.fallback;
+    const behaviour = this.nextBehaviour();
     const stream =
       operation === 'stream-generate' ||
       ((operation === 'chat' || operation === 'responses') && body?.stream === true);
@@ -747,12 +705,4 @@ function json(
 ): void {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
-}
-
-function parseJson(raw: string): Record<string, unknown> | null {
-  try {
-    return raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
