@@ -15,13 +15,16 @@ import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
 import { GatewayAuthGuard } from '../gateway/auth/gateway-auth.guard';
 import { GatewayPrincipal } from '../gateway/auth/gateway-principal';
 import { isRecord } from '../protocols/common/json-narrowing';
-import { inspectAnthropicRequest } from '../protocols/anthropic-messages/anthropic-messages.request';
+import {
+  inspectAnthropicBytes,
+  inspectAnthropicRequest,
+} from '../protocols/anthropic-messages/anthropic-messages.request';
 import { ProxyPipeline } from './proxy-pipeline.service';
 import { clientNameOf } from './client-name';
 import { anthropicForwardHeaders, forwardQuery } from './forward-headers';
 import { ModelsService } from './models.service';
 import { ProxyErrorFilter } from './proxy-error.filter';
-import { parseProxyBody } from './proxy-body';
+import { lazyProxyBody, parseProxyBody, scanProxyBody } from './proxy-body';
 
 type ProxyRequest = FastifyRequest & { user: GatewayPrincipal };
 
@@ -52,8 +55,9 @@ export class AnthropicMessagesController {
   @Post('v1/messages')
   @UseGuards(GatewayAuthGuard)
   async create(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const body = parseProxyBody(request.body);
-    const inspection = inspectAnthropicRequest(body);
+    // Only the fields routing and metering need are read from the bytes; the body is parsed into
+    // objects only if a provider of another protocol ends up serving it.
+    const inspection = scanProxyBody(request.body, inspectAnthropicBytes);
     if (!inspection.ok) {
       throw new GatewayError(GatewayErrorCode.INVALID_REQUEST, inspection.message);
     }
@@ -68,7 +72,7 @@ export class AnthropicMessagesController {
         requestId: String(request.id),
         principal: request.user,
         clientProtocol: 'anthropic',
-        body,
+        body: lazyProxyBody(request.body),
         hints: {},
         clientName: clientNameOf(request.headers),
         sessionId,

@@ -110,7 +110,7 @@ export class OpenAiGeminiController {
       requestId: String(request.id),
       principal: request.user,
       clientProtocol: protocol,
-      body,
+      body: () => body,
       hints,
       clientName: clientNameOf(request.headers),
       sessionId: sessionId ? sessionId.slice(0, MAX_SESSION_ID_LENGTH) : null,

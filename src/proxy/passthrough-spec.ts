@@ -54,7 +54,7 @@ export function passThroughSpec(
         anthropicStreamErrorFrame(status, message, context.requestId),
     };
   }
-  if (type === ProviderType.OpenAiChat && context.stream && !asksForUsage(context.body))
+  if (type === ProviderType.OpenAiChat && context.stream && !asksForUsage(context.body()))
     return null;
   const adapter = adapterFor(type);
   const ir = context.ir;

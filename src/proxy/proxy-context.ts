@@ -12,8 +12,11 @@ export interface ProxyContext {
   requestId: string;
   principal: GatewayPrincipal;
   clientProtocol: WireProtocol;
-  /** The parsed body; decoded into the IR only when a provider of another protocol serves it. */
-  body: unknown;
+  /**
+   * The parsed body, parsed on first call: a same-protocol pass-through never parses it; it is
+   * decoded into the IR only when a provider of another protocol serves the request.
+   */
+  body: () => unknown;
   /** Gemini carries the model and the stream flag in the path, not the body. */
   hints: { model?: string; stream?: boolean };
   /** The decoded request, once some attempt needed it. */

@@ -1,4 +1,8 @@
-import { inspectAnthropicRequest, replaceModelInJson } from './anthropic-messages.request';
+import {
+  inspectAnthropicBytes,
+  inspectAnthropicRequest,
+  replaceModelInJson,
+} from './anthropic-messages.request';
 
 const SESSION = '0f8e2a4c-1b3d-4e5f-8a9b-0c1d2e3f4a5b';
 
@@ -83,6 +87,45 @@ describe(inspectAnthropicRequest.name, () => {
     const result = inspectAnthropicRequest(body);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.message).toContain(field);
+  });
+});
+
+describe(inspectAnthropicBytes.name, () => {
+  const bodies: [string, unknown][] = [
+    ['a Claude Code body', claudeCodeBody()],
+    ['a minimal body', { model: 'm', messages: [] }],
+    ['a legacy session id', claudeCodeBody({ metadata: { user_id: `u_session_${SESSION}` } })],
+    ['metadata that is not an object', claudeCodeBody({ metadata: 'meta' })],
+    ['an array body', []],
+    ['a null body', null],
+    ['a missing model', { messages: [] }],
+    ['a numeric model', { model: 3, messages: [] }],
+    ['an escaped model', { model: 'a"b\\c', messages: [] }],
+    ['messages as an object', { model: 'm', messages: {} }],
+    ['a message without a role', { model: 'm', messages: [{ role: 'user' }, { content: 'x' }] }],
+    ['a message whose role is a number', { model: 'm', messages: [{ role: 1 }] }],
+    ['a message that is a string', { model: 'm', messages: ['user'] }],
+    ['a nested role only', { model: 'm', messages: [{ content: { role: 'user' } }] }],
+    ['max_tokens zero', { model: 'm', messages: [], max_tokens: 0 }],
+    ['max_tokens as a float', { model: 'm', messages: [], max_tokens: 1.5 }],
+    ['max_tokens as 1e3', { model: 'm', messages: [], max_tokens: 1e3 }],
+    ['stream as a string', { model: 'm', messages: [], stream: 'true' }],
+    ['stream null', { model: 'm', messages: [], stream: null }],
+  ];
+
+  it.each(bodies)('should inspect %s exactly as the parsed-body inspection does', (_name, body) => {
+    const raw = Buffer.from(JSON.stringify(body, null, 1));
+    expect(inspectAnthropicBytes(raw)).toEqual(inspectAnthropicRequest(body));
+  });
+
+  it('should let the last duplicate key win, as JSON.parse does', () => {
+    const raw = Buffer.from('{"model":"first","messages":[],"model":"second","stream":true}');
+    expect(inspectAnthropicBytes(raw)).toEqual(inspectAnthropicRequest(JSON.parse(raw.toString())));
+    expect(inspectAnthropicBytes(raw)).toMatchObject({ model: 'second', stream: true });
+  });
+
+  it('should throw on malformed JSON instead of inspecting it', () => {
+    expect(() => inspectAnthropicBytes(Buffer.from('{"model":"m","messages":[}'))).toThrow();
   });
 });
 

@@ -11,7 +11,7 @@ import { SSE_HEADERS, writeChunk } from '../response-writer';
 /** The client's request in IR form; a body its protocol does not accept is a 400 in its envelope. */
 export function decodeClientRequest(client: ProtocolAdapter, context: ProxyContext): IrRequest {
   try {
-    return client.decodeRequest(context.body, context.hints);
+    return client.decodeRequest(context.body(), context.hints);
   } catch (error: unknown) {
     if (error instanceof ProtocolRequestError) {
       throw new GatewayError(GatewayErrorCode.INVALID_REQUEST, error.message);
