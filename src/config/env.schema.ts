@@ -145,6 +145,17 @@ export class EnvSchema {
   @Max(256)
   GATEWAY_WORKERS = 0;
 
+  /**
+   * Usage records of requests that end within this window go to the ledger as one BullMQ job
+   * and one insert. Longer windows cost less per request at low load; records still waiting in
+   * memory are flushed on shutdown but lost if the process is killed (SIGKILL, OOM).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  USAGE_BATCH_WINDOW_MS = 20;
+
   /** Providers tried per request before the client gets an error (failover budget). */
   @Transform(toInt)
   @IsInt()

@@ -5,13 +5,12 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { UsageStatus } from '../../src/billing/usage-record.entity';
 import { healthKey, ProviderHealthResult } from '../../src/health/provider-health.service';
 import { jobOptions } from '../../src/jobs/job-options';
-import { RecordUsagePayload } from '../../src/jobs/job-payloads';
 import { JobName, QueueName } from '../../src/jobs/queue-names';
 import { call } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
+import { usagePayload } from '../support/usage-payload';
 import { TEST_ENV } from '../support/test-env';
 
 /** Connection options, not an instance: BullMQ closes only connections it created itself. */
@@ -22,39 +21,6 @@ function queueConnection(): { host: string; port: number; db: number; maxRetries
     port: Number(url.port),
     db: Number(url.pathname.slice(1)),
     maxRetriesPerRequest: null,
-  };
-}
-
-function usagePayload(overrides: Partial<RecordUsagePayload> = {}): RecordUsagePayload {
-  return {
-    requestId: randomUUID(),
-    userId: randomUUID(),
-    apiKeyId: randomUUID(),
-    providerId: null,
-    clientProtocol: 'anthropic',
-    clientName: 'claude-code',
-    providerProtocol: 'anthropic',
-    requestedModel: 'claude-sonnet-4-5',
-    upstreamModel: 'claude-sonnet-4-5',
-    sessionId: 'session-1',
-    stream: true,
-    inputTokens: 12,
-    outputTokens: 34,
-    cacheWrite5mTokens: 5,
-    cacheWrite1hTokens: 6,
-    cacheReadTokens: 7,
-    reasoningTokens: 0,
-    costUsd: '0.0012345678',
-    priceVersion: 'test',
-    status: UsageStatus.Success,
-    httpStatus: 200,
-    stopReason: 'end_turn',
-    errorClass: null,
-    attempts: 1,
-    durationMs: 120,
-    ttfbMs: 40,
-    createdAt: new Date().toISOString(),
-    ...overrides,
   };
 }
 
