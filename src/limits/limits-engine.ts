@@ -197,6 +197,15 @@ export class LimitsEngine {
         reservation.scopes.length,
         charged.length,
         this.rolling.buckets,
+        // Admission refreshed the markers of the scopes it admitted (unless it ran degraded).
+        charged
+          .map((scope) =>
+            !reservation.degraded &&
+            reservation.scopes.some((r) => r.kind === scope.kind && r.id === scope.id)
+              ? '1'
+              : '0',
+          )
+          .join(''),
       ]);
       return reply === 1;
     } catch (error) {

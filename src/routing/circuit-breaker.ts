@@ -167,18 +167,20 @@ export class CircuitBreaker {
     if (providerIds.length === 0) {
       return result;
     }
-    // Plain GETs, not an explicit pipeline: on an auto-pipelining client they share one socket
+    // One MGET, not an explicit pipeline: on an auto-pipelining client it shares one socket
     // write with whatever else the request sends in the same tick (the limits admission).
-    const replies = await Promise.allSettled(
-      providerIds.map((id) => this.redis.get(this.key(id, 'state'))),
-    );
+    let states: (string | null)[];
+    try {
+      states = await this.redis.mget(providerIds.map((id) => this.key(id, 'state')));
+    } catch (error: unknown) {
+      for (const id of providerIds) this.reportError(error, 'states', id);
+      return result;
+    }
     const now = this.now();
-    replies.forEach((reply, index) => {
+    states.forEach((state, index) => {
       const id = providerIds[index];
-      if (reply.status === 'rejected') {
-        this.reportError(reply.reason, 'states', id);
-      } else if (typeof reply.value === 'string') {
-        const cooled = now >= Number(reply.value) + this.options.openMs;
+      if (typeof state === 'string') {
+        const cooled = now >= Number(state) + this.options.openMs;
         result.set(id, cooled ? 'half-open' : 'open');
       }
     });

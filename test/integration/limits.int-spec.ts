@@ -323,6 +323,63 @@ describe('LimitsEngine (Redis)', () => {
     });
   });
 
+  describe('key lifetimes', () => {
+    const DAY_MS = 24 * 3_600_000;
+
+    async function ttlsOf(pattern: string): Promise<Map<string, number>> {
+      const keys = await redisA.keys(pattern);
+      const ttls = await Promise.all(keys.map((key) => redisA.pttl(key)));
+      return new Map(keys.map((key, index) => [key, ttls[index] ?? -2]));
+    }
+
+    it('should leave no spend counter of a scope without an expiry, whatever settles it', async () => {
+      const s = setup();
+      const u = user({ usdDaily: '100', rpm: 100, concurrentSessions: 5 });
+      for (let i = 0; i < 3; i += 1) {
+        await s.a.settle(admitted(await admit(i === 1 ? s.b : s.a, [u], '1')), '0.25');
+      }
+      const ttls = await ttlsOf(`${s.prefix}user:${u.id}:*`);
+      expect([...ttls.keys()].some((key) => key.includes(':day:'))).toBe(true);
+      for (const [key, ttl] of ttls)
+        expect({ key, expires: ttl > 0 }).toEqual({ key, expires: true });
+      // The day counter lives until its window ends (14 h after the clock's 10:00 UTC) plus a
+      // grace hour: fixed by the window, not by when it was last charged.
+      const day = [...ttls].find(([key]) => key.includes(':day:'))?.[1] ?? 0;
+      expect(day).toBeGreaterThan(14 * 3_600_000);
+      expect(day).toBeLessThanOrEqual(15 * 3_600_000);
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({ spent: '0.75' });
+
+      // The next day's counters are created by a charge, not by the baseline: they expire too.
+      s.clock.advance(DAY_MS);
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.25');
+      const nextDay = await ttlsOf(`${s.prefix}user:${u.id}:*`);
+      expect(nextDay.size).toBeGreaterThan(ttls.size);
+      for (const [key, ttl] of nextDay) {
+        expect({ key, expires: ttl > 0 }).toEqual({ key, expires: true });
+      }
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({ spent: '0.25' });
+    });
+
+    it('should keep the markers of every charged scope alive, admitted or only charged', async () => {
+      const s = setup();
+      const u = user({ usdDaily: '100' });
+      const p: LimitScope = { kind: 'provider', id: randomUUID(), limits: { usdDaily: '50' } };
+      await s.b.exhaustedProviders([p]); // loads the provider's baseline (its marker)
+      const markers = [`${s.prefix}user:${u.id}:base`, `${s.prefix}provider:${p.id}:base`];
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.5'); // loads the user's
+      for (const marker of markers) await redisA.pexpire(marker, 60_000);
+      // The user is admitted (admission refreshes its marker); the provider is only charged.
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.5', { providerId: p.id });
+      for (const marker of markers) {
+        expect({ marker, ttl: (await redisA.pttl(marker)) > 30 * DAY_MS }).toEqual({
+          marker,
+          ttl: true,
+        });
+      }
+      expect((await s.a.windowUsage(p))?.windows.daily).toMatchObject({ spent: '0.5' });
+    });
+  });
+
   describe('providers', () => {
     it('should list exhausted providers and charge the provider that finally served', async () => {
       const s = setup();
