@@ -148,3 +148,13 @@ export class RollingWindow {
 }
 
 export { DAY_MS, HOUR_MS };
+
+/** Calendar counters outlive their window by this much (clock skew between replicas). */
+const CALENDAR_GRACE_MS = HOUR_MS;
+
+/** TTLs of the day, week and month counters: their window's end plus a grace, from `now`. */
+export function calendarTtlsMs(windows: CalendarWindowSet, now: number): number[] {
+  return [windows.daily, windows.weekly, windows.monthly].map((window) =>
+    Math.max(CALENDAR_GRACE_MS, window.resetAt - now + CALENDAR_GRACE_MS),
+  );
+}

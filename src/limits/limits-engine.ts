@@ -1,8 +1,14 @@
 import type Redis from 'ioredis';
 import type { Limits } from '../common/limits/limits';
 import { admittedHeaders, refusedHeaders, ScopeSnapshot, windowLimitMicros } from './limit-headers';
-import { CalendarWindows, CalendarWindowSet, HOUR_MS, RollingWindow } from './limit-windows';
-import { admitScript, LIMIT_ARGS_PER_SCOPE, seedScript, settleScript } from './limits.scripts';
+import { calendarTtlsMs, CalendarWindows, HOUR_MS, RollingWindow } from './limit-windows';
+import {
+  admitScript,
+  LIMIT_ARGS_PER_SCOPE,
+  markersRefreshedAtAdmission,
+  seedScript,
+  settleScript,
+} from './limits.scripts';
 import {
   AdmitRequest,
   AdmitResult,
@@ -55,8 +61,6 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | 'onError'>>;
 
 const RPM_WINDOW_MS = 60_000;
-/** Calendar counters outlive their window by this much (clock skew between replicas). */
-const CALENDAR_GRACE_MS = HOUR_MS;
 const SNAPSHOT_FIELDS = 10;
 
 const ZERO_BASELINE = (): LimitsBaseline => ({
@@ -191,21 +195,13 @@ export class LimitsEngine {
         bucket,
         this.rolling.oldestBucket(now),
         Math.max(1_000, this.rolling.expiryOf(bucket) - now + this.rolling.bucketMs),
-        ...this.calendarTtls(windows, now),
+        ...calendarTtlsMs(windows, now),
         this.options.baselineTtlMs,
         Math.max(HOUR_MS, 2 * this.options.reservationTtlMs),
         reservation.scopes.length,
         charged.length,
         this.rolling.buckets,
-        // Admission refreshed the markers of the scopes it admitted (unless it ran degraded).
-        charged
-          .map((scope) =>
-            !reservation.degraded &&
-            reservation.scopes.some((r) => r.kind === scope.kind && r.id === scope.id)
-              ? '1'
-              : '0',
-          )
-          .join(''),
+        markersRefreshedAtAdmission(reservation, charged),
       ]);
       return reply === 1;
     } catch (error) {
@@ -343,7 +339,7 @@ export class LimitsEngine {
         1_000,
         this.rolling.expiryOf(this.rolling.bucketOf(now)) - now + this.rolling.bucketMs,
       ),
-      ...this.calendarTtls(windows, now),
+      ...calendarTtlsMs(windows, now),
       baseline.daily.toString(),
       baseline.weekly.toString(),
       baseline.monthly.toString(),
@@ -465,12 +461,6 @@ export class LimitsEngine {
       retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS,
       headers: {},
     };
-  }
-
-  private calendarTtls(windows: CalendarWindowSet, now: number): number[] {
-    return [windows.daily, windows.weekly, windows.monthly].map((window) =>
-      Math.max(CALENDAR_GRACE_MS, window.resetAt - now + CALENDAR_GRACE_MS),
-    );
   }
 
   private reportError(error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) {

@@ -1,4 +1,5 @@
 import { LuaScript } from '../common/redis/lua-script';
+import type { LimitScopeRef, LimitsReservation } from './limits.types';
 
 /*
  * Keys of one scope (`<prefix><kind>:<id>:`), in this order wherever a script takes a scope:
@@ -242,3 +243,17 @@ return 1
 export const admitScript = new LuaScript(ADMIT);
 export const settleScript = new LuaScript(SETTLE);
 export const seedScript = new LuaScript(SEED);
+
+/**
+ * SETTLE's ARGV 14: '1' for each charged scope whose marker TTL its admission just refreshed
+ * (the scopes admitted, unless admission ran degraded without Redis), else '0'.
+ */
+export function markersRefreshedAtAdmission(
+  reservation: LimitsReservation,
+  charged: readonly LimitScopeRef[],
+): string {
+  const admitted = (scope: LimitScopeRef): boolean =>
+    !reservation.degraded &&
+    reservation.scopes.some((other) => other.kind === scope.kind && other.id === scope.id);
+  return charged.map((scope) => (admitted(scope) ? '1' : '0')).join('');
+}
