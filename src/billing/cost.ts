@@ -57,6 +57,7 @@ export const CACHE_FALLBACK = {
 } as const;
 
 const MILLION = new Decimal(1_000_000);
+const ONE = new Decimal(1);
 /** Costs are stored as numeric(20,10). */
 export const COST_DECIMAL_PLACES = 10;
 
@@ -76,6 +77,21 @@ export function totalInputTokens(usage: IrUsage): number {
 export function appliedPrices(usage: IrUsage, price: PriceTerms): AppliedPrices {
   const longContext =
     price.longContextThreshold !== null && totalInputTokens(usage) > price.longContextThreshold;
+  // Every request is priced twice (its worst case at admission, then its cost): the decimal
+  // prices of a catalog row are parsed once per tier, not per request.
+  let tiers = parsedTiers.get(price);
+  if (!tiers) {
+    tiers = {};
+    parsedTiers.set(price, tiers);
+  }
+  const tier = longContext ? 'long' : 'base';
+  return (tiers[tier] ??= parseTier(price, longContext));
+}
+
+/** Parsed prices per catalog row (rows are replaced, never mutated, when the catalog reloads). */
+const parsedTiers = new WeakMap<PriceTerms, { base?: AppliedPrices; long?: AppliedPrices }>();
+
+function parseTier(price: PriceTerms, longContext: boolean): AppliedPrices {
   const pick = (long: string | null, base: string | null): string | null =>
     longContext ? (long ?? base) : base;
   const input = new Decimal(pick(price.longInput, price.input) ?? price.input);
@@ -112,7 +128,7 @@ export function computeCost(usage: IrUsage, price: PriceTerms, multiplier: strin
     .add(new Decimal(usage.cacheReadTokens).mul(applied.cacheRead));
   return perMillion
     .div(MILLION)
-    .mul(new Decimal(multiplier))
+    .mul(multiplier === '1' ? ONE : new Decimal(multiplier))
     .toDecimalPlaces(COST_DECIMAL_PLACES, DecimalJs.ROUND_HALF_UP)
     .toFixed();
 }
