@@ -58,6 +58,7 @@ export const CACHE_FALLBACK = {
 
 const MILLION = new Decimal(1_000_000);
 const ONE = new Decimal(1);
+const ZERO = new Decimal(0);
 /** Costs are stored as numeric(20,10). */
 export const COST_DECIMAL_PLACES = 10;
 
@@ -120,12 +121,18 @@ function parseTier(price: PriceTerms, longContext: boolean): AppliedPrices {
  */
 export function computeCost(usage: IrUsage, price: PriceTerms, multiplier: string): string {
   const applied = appliedPrices(usage, price);
-  const perMillion = new Decimal(usage.inputTokens)
-    .mul(applied.input)
-    .add(new Decimal(usage.outputTokens).mul(applied.output))
-    .add(new Decimal(usage.cacheWrite5mTokens).mul(applied.cacheWrite5m))
-    .add(new Decimal(usage.cacheWrite1hTokens).mul(applied.cacheWrite1h))
-    .add(new Decimal(usage.cacheReadTokens).mul(applied.cacheRead));
+  const terms: [number, Decimal][] = [
+    [usage.inputTokens, applied.input],
+    [usage.outputTokens, applied.output],
+    [usage.cacheWrite5mTokens, applied.cacheWrite5m],
+    [usage.cacheWrite1hTokens, applied.cacheWrite1h],
+    [usage.cacheReadTokens, applied.cacheRead],
+  ];
+  let perMillion = ZERO;
+  for (const [tokens, perToken] of terms) {
+    // Most requests use two or three of the five kinds; zero terms cost a multiplication each.
+    if (tokens !== 0) perMillion = perMillion.add(new Decimal(tokens).mul(perToken));
+  }
   return perMillion
     .div(MILLION)
     .mul(multiplier === '1' ? ONE : new Decimal(multiplier))

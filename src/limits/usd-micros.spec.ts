@@ -1,4 +1,5 @@
-import { MAX_MICROS, microsToUsd, replyMicros, usdToMicros } from './usd-micros';
+import Decimal from 'decimal.js';
+import { MAX_MICROS, MicroRounding, microsToUsd, replyMicros, usdToMicros } from './usd-micros';
 
 describe('usd-micros', () => {
   it('should convert exactly, rounding in the requested direction', () => {
@@ -12,6 +13,36 @@ describe('usd-micros', () => {
     expect(usdToMicros('0.3000001', 'down')).toBe(300_000n);
   });
 
+  it('should agree with decimal arithmetic on seeded random amounts in every rounding', () => {
+    let state = 0xc0575;
+    const random = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 4294967296;
+    };
+    const modes: Record<MicroRounding, Decimal.Rounding> = {
+      up: Decimal.ROUND_UP,
+      down: Decimal.ROUND_DOWN,
+      'half-up': Decimal.ROUND_HALF_UP,
+    };
+    for (let i = 0; i < 2000; i += 1) {
+      const whole = String(Math.floor(random() * 10 ** Math.floor(random() * 7)));
+      const digits = Array.from({ length: Math.floor(random() * 14) }, () =>
+        String(Math.floor(random() * 10)),
+      ).join('');
+      const usd = digits ? `${whole}.${digits}` : whole;
+      for (const [mode, decimalMode] of Object.entries(modes)) {
+        const expected = new Decimal(usd).mul(1_000_000).toDecimalPlaces(0, decimalMode).toFixed(0);
+        expect({ usd, mode, micros: usdToMicros(usd, mode as MicroRounding).toString() }).toEqual({
+          usd,
+          mode,
+          micros: expected,
+        });
+      }
+      const micros = usdToMicros(usd, 'down');
+      expect(microsToUsd(micros)).toBe(new Decimal(micros.toString()).div(1_000_000).toFixed());
+    }
+  });
+
   it('should reject what is not a non-negative decimal and clamp the huge', () => {
     for (const bad of ['', '-1', 'abc', '1e3', 'NaN', '1.']) {
       expect(() => usdToMicros(bad, 'up')).toThrow();
@@ -23,6 +54,8 @@ describe('usd-micros', () => {
     expect(microsToUsd(12_500_000n)).toBe('12.5');
     expect(microsToUsd(0n)).toBe('0');
     expect(microsToUsd(1n)).toBe('0.000001');
+    expect(microsToUsd(-1_500_000n)).toBe('-1.5');
+    expect(microsToUsd(1_000_000n)).toBe('1');
   });
 
   it('should read Redis replies', () => {
