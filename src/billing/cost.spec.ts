@@ -1,5 +1,5 @@
 import { IrUsage } from '../protocols/ir/ir-usage';
-import { appliedPrices, computeCost, PriceTerms } from './cost';
+import { appliedPrices, computeCost, decimalCost, PriceTerms } from './cost';
 
 /** Claude Sonnet 4.5 list prices with its (historical) >200k tier. */
 const SONNET: PriceTerms = {
@@ -267,5 +267,59 @@ describe('computeCost', () => {
       // 200000×2.5 + 50000×0.25 + 4000×15 = 500000+12500+60000 = 572500
       expect(computeCost(gemini, GEMINI_PRO, '1')).toBe('0.5725');
     });
+  });
+});
+
+describe('computeCost integer path', () => {
+  it('should equal the decimal computation on seeded random prices, usage and multipliers', () => {
+    let state = 0xb111;
+    const random = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 4294967296;
+    };
+    const decimal = (maxWhole: number, maxDecimals: number): string => {
+      const whole = String(Math.floor(random() * maxWhole));
+      const places = Math.floor(random() * (maxDecimals + 1));
+      const digits = Array.from({ length: places }, () => String(Math.floor(random() * 10)));
+      return places > 0 ? `${whole}.${digits.join('')}` : whole;
+    };
+    const maybe = (value: string): string | null => (random() < 0.3 ? null : value);
+    const tokens = (): number =>
+      random() < 0.3 ? 0 : Math.floor(random() * 10 ** Math.floor(random() * 9));
+    let integerPathRuns = 0;
+    for (let round = 0; round < 3000; round += 1) {
+      // Up to 14 decimals: some prices (and multipliers) need the decimal path.
+      const price: PriceTerms = {
+        input: decimal(100, 14),
+        output: decimal(100, 8),
+        cacheWrite5m: maybe(decimal(10, 6)),
+        cacheWrite1h: maybe(decimal(10, 6)),
+        cacheRead: maybe(decimal(10, 13)),
+        longContextThreshold: random() < 0.5 ? 200_000 : null,
+        longInput: maybe(decimal(100, 6)),
+        longOutput: maybe(decimal(100, 6)),
+        longCacheWrite5m: maybe(decimal(10, 6)),
+        longCacheWrite1h: null,
+        longCacheRead: maybe(decimal(10, 6)),
+      };
+      const used = usage({
+        inputTokens: tokens(),
+        outputTokens: tokens(),
+        cacheWrite5mTokens: tokens(),
+        cacheWrite1hTokens: tokens(),
+        cacheReadTokens: tokens(),
+      });
+      const multiplier = random() < 0.3 ? '1' : decimal(3, 12);
+      const expected = decimalCost(used, appliedPrices(used, price), multiplier);
+      expect({ price, used, multiplier, cost: computeCost(used, price, multiplier) }).toEqual({
+        price,
+        used,
+        multiplier,
+        cost: expected,
+      });
+      if (!price.input.includes('.') || price.input.split('.')[1].length <= 12)
+        integerPathRuns += 1;
+    }
+    expect(integerPathRuns).toBeGreaterThan(1500);
   });
 });

@@ -1,6 +1,7 @@
 import DecimalJs from 'decimal.js';
 import { IrUsage } from '../protocols/ir/ir-usage';
 import { PriceSource } from './model-price.entity';
+import { integerCost, scaleMultiplier, ScaledPrices, scalePrices } from './cost-integer';
 
 /**
  * Enough significant digits that no intermediate result is ever rounded (token counts up to 10¹⁵
@@ -57,8 +58,6 @@ export const CACHE_FALLBACK = {
 } as const;
 
 const MILLION = new Decimal(1_000_000);
-const ONE = new Decimal(1);
-const ZERO = new Decimal(0);
 /** Costs are stored as numeric(20,10). */
 export const COST_DECIMAL_PLACES = 10;
 
@@ -117,10 +116,32 @@ function parseTier(price: PriceTerms, longContext: boolean): AppliedPrices {
 /**
  * Exact USD cost of one request: Σ tokens of each kind × its price per million ÷ 10⁶ × the
  * provider's multiplier, rounded half-up to 10 decimal places (the ledger's numeric(20,10)).
- * Pure decimal arithmetic: no binary floating point anywhere.
+ * Integer arithmetic when the prices and multiplier fit its scales (see cost-integer), else
+ * decimal arithmetic: no binary floating point anywhere.
  */
 export function computeCost(usage: IrUsage, price: PriceTerms, multiplier: string): string {
   const applied = appliedPrices(usage, price);
+  const prices = scaledPrices(applied);
+  const scaledMultiplier = scaleMultiplier(multiplier);
+  return prices && scaledMultiplier !== null
+    ? integerCost(usage, prices, scaledMultiplier)
+    : decimalCost(usage, applied, multiplier);
+}
+
+/** The integer prices of a (cached) tier, computed once; null when they need the decimal path. */
+function scaledPrices(applied: AppliedPrices): ScaledPrices | null {
+  let prices = scaledTiers.get(applied);
+  if (prices === undefined) {
+    prices = scalePrices(applied);
+    scaledTiers.set(applied, prices);
+  }
+  return prices;
+}
+
+const scaledTiers = new WeakMap<AppliedPrices, ScaledPrices | null>();
+
+/** `computeCost` in decimal arithmetic, for any precision (and the reference it is tested by). */
+export function decimalCost(usage: IrUsage, applied: AppliedPrices, multiplier: string): string {
   const terms: [number, Decimal][] = [
     [usage.inputTokens, applied.input],
     [usage.outputTokens, applied.output],
@@ -128,14 +149,13 @@ export function computeCost(usage: IrUsage, price: PriceTerms, multiplier: strin
     [usage.cacheWrite1hTokens, applied.cacheWrite1h],
     [usage.cacheReadTokens, applied.cacheRead],
   ];
-  let perMillion = ZERO;
+  let perMillion = new Decimal(0);
   for (const [tokens, perToken] of terms) {
-    // Most requests use two or three of the five kinds; zero terms cost a multiplication each.
     if (tokens !== 0) perMillion = perMillion.add(new Decimal(tokens).mul(perToken));
   }
   return perMillion
     .div(MILLION)
-    .mul(multiplier === '1' ? ONE : new Decimal(multiplier))
+    .mul(new Decimal(multiplier))
     .toDecimalPlaces(COST_DECIMAL_PLACES, DecimalJs.ROUND_HALF_UP)
     .toFixed();
 }
