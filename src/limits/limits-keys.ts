@@ -3,15 +3,39 @@ import type { ScopeReadKeys } from './limits-reads';
 import type { ScopeKeyPart } from './limits.scripts';
 import type { LimitScopeRef } from './limits.types';
 
-/** Redis key names of the limits module (layout in `limits.scripts.ts`). */
+/** Scopes whose key names are kept; past this the cache starts over (names are cheap to redo). */
+const MAX_CACHED_SCOPES = 10_000;
+
+interface ScopeNames {
+  base: string;
+  parts: Map<ScopeKeyPart, string>;
+  /** The calendar keys of the windows last asked for, and which windows those were. */
+  calendar: { windows: string; keys: [string, string, string] } | null;
+}
+
+/**
+ * Redis key names of the limits module (layout in `limits.scripts.ts`). Every request needs
+ * about twenty of them for its user and key; they are built once per scope (and per calendar
+ * window), not per request.
+ */
 export class LimitsKeys {
+  /** kind → id → names (two lookups instead of building a string to look one up). */
+  private readonly names = new Map<string, Map<string, ScopeNames>>();
+  private cachedScopes = 0;
+
   constructor(
     private readonly prefix: string,
     private readonly timeZone: string,
   ) {}
 
   key(scope: LimitScopeRef, part: ScopeKeyPart): string {
-    return `${this.prefix}${scope.kind}:${scope.id}:${part}`;
+    const names = this.namesOf(scope);
+    let key = names.parts.get(part);
+    if (key === undefined) {
+      key = `${names.base}${part}`;
+      names.parts.set(part, key);
+    }
+    return key;
   }
 
   /** Marks a settled request id (idempotency of `settle`). */
@@ -21,12 +45,20 @@ export class LimitsKeys {
 
   /** Day, week and month counters; the zone is part of the name, so changing it starts afresh. */
   calendar(scope: LimitScopeRef, windows: CalendarWindowSet): [string, string, string] {
-    const base = `${this.prefix}${scope.kind}:${scope.id}:`;
-    return [
-      `${base}day:${this.timeZone}:${windows.daily.key}`,
-      `${base}week:${this.timeZone}:${windows.weekly.key}`,
-      `${base}month:${this.timeZone}:${windows.monthly.key}`,
-    ];
+    const names = this.namesOf(scope);
+    const which = `${windows.daily.key}|${windows.weekly.key}|${windows.monthly.key}`;
+    if (names.calendar?.windows !== which) {
+      const base = names.base;
+      names.calendar = {
+        windows: which,
+        keys: [
+          `${base}day:${this.timeZone}:${windows.daily.key}`,
+          `${base}week:${this.timeZone}:${windows.weekly.key}`,
+          `${base}month:${this.timeZone}:${windows.monthly.key}`,
+        ],
+      };
+    }
+    return [...names.calendar.keys];
   }
 
   /** The nine keys of a scope in script order. */
@@ -65,5 +97,28 @@ export class LimitsKeys {
       month,
       total: this.key(scope, 'total'),
     };
+  }
+
+  private namesOf(scope: LimitScopeRef): ScopeNames {
+    let ofKind = this.names.get(scope.kind);
+    if (!ofKind) {
+      ofKind = new Map();
+      this.names.set(scope.kind, ofKind);
+    }
+    let names = ofKind.get(scope.id);
+    if (!names) {
+      if (this.cachedScopes >= MAX_CACHED_SCOPES) {
+        for (const scopes of this.names.values()) scopes.clear();
+        this.cachedScopes = 0;
+      }
+      names = {
+        base: `${this.prefix}${scope.kind}:${scope.id}:`,
+        parts: new Map(),
+        calendar: null,
+      };
+      ofKind.set(scope.id, names);
+      this.cachedScopes += 1;
+    }
+    return names;
   }
 }
