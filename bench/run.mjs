@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  createWriteStream,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -121,7 +122,10 @@ function spawnChild(name, args, options = {}) {
     env: { ...(options.env ?? env), BENCH_CHILD: '1' },
   });
   const tail = [];
+  // BENCH_CCH_LOG: everything CCH prints (V8's --trace-gc lines, say) also goes to this file.
+  const logFile = name === 'CCH' && env.BENCH_CCH_LOG ? createWriteStream(env.BENCH_CCH_LOG) : null;
   const keep = (chunk) => {
+    logFile?.write(chunk);
     tail.push(chunk.toString());
     while (tail.length > 200) tail.shift();
   };

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { UsageRecorder } from '../../src/billing/usage-recorder.service';
-import { UsageStatus } from '../../src/billing/usage-record.entity';
 import { RecordUsagePayload } from '../../src/jobs/job-payloads';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { PrivateRedis } from '../support/redis-server';
@@ -12,6 +11,7 @@ import { seedProvider, seedUserAndKey } from '../support/seed';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
+import { usagePayload } from '../support/usage-payload';
 
 const BODY = JSON.stringify({
   model: 'claude-sonnet-4-5',
@@ -115,35 +115,8 @@ describe('Usage ledger: no loss, no duplicates', () => {
     });
     try {
       const recorder = ctx.app.get(UsageRecorder);
-      const payload = (requestId: string): RecordUsagePayload => ({
-        requestId,
-        userId: randomUUID(),
-        apiKeyId: randomUUID(),
-        providerId: null,
-        clientProtocol: 'anthropic',
-        clientName: 'sdk',
-        providerProtocol: 'anthropic',
-        requestedModel: 'claude-sonnet-4-5',
-        upstreamModel: 'claude-sonnet-4-5',
-        sessionId: null,
-        stream: false,
-        inputTokens: 1,
-        outputTokens: 2,
-        cacheWrite5mTokens: 0,
-        cacheWrite1hTokens: 0,
-        cacheReadTokens: 0,
-        reasoningTokens: 0,
-        costUsd: '0.000033',
-        priceVersion: 'test',
-        status: UsageStatus.Success,
-        httpStatus: 200,
-        stopReason: 'end_turn',
-        errorClass: null,
-        attempts: 1,
-        durationMs: 5,
-        ttfbMs: 5,
-        createdAt: new Date().toISOString(),
-      });
+      const payload = (requestId: string): RecordUsagePayload =>
+        usagePayload({ requestId, clientName: 'sdk', sessionId: null, stream: false });
 
       await redis.stop();
       await postgres.cut();
