@@ -14,6 +14,7 @@ import { clientProtocolOf } from './proxy/client-protocol';
 import { errorEnvelope } from './proxy/proxy-error.filter';
 import { AppConfig } from './config/app-config';
 import { mountConsole } from './console/console-static';
+import { mountProxyRoutes } from './proxy/proxy-routes';
 import { traceAwareChildLogger } from './metrics/trace-context';
 
 /** Claude Code sends ~400 KB bodies routinely; long sessions with images go far beyond. */
@@ -60,6 +61,7 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
   app.useGlobalFilters(new UnknownErrorFilter());
   installBodyParsing(app);
   installAdminSecurityHeaders(app);
+  if (config.hasRole('gateway')) mountProxyRoutes(app);
   // SIGTERM: drain in-flight requests (GracefulShutdown), close everything, exit 0.
   app.enableShutdownHooks([], { useProcessExit: true });
   if (config.hasRole('admin')) {

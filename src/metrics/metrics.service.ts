@@ -55,7 +55,6 @@ export class MetricsService implements OnApplicationShutdown {
   observeRequest(
     context: ProxyContext,
     outcome: ProxyOutcome,
-    destination?: UsageDestination | null,
     endedAt: number = performance.now(),
   ): void {
     try {
@@ -77,7 +76,6 @@ export class MetricsService implements OnApplicationShutdown {
       if (outcome.errorClass !== null && outcome.errorClass !== 'client_aborted') {
         this.metrics.upstreamErrors.inc({ provider, class: outcome.errorClass });
       }
-      if (destination) this.observeUsageRecord(destination);
     } catch (error: unknown) {
       this.logger.warn(`metrics for request ${context.requestId} lost: ${String(error)}`);
     }
@@ -88,10 +86,14 @@ export class MetricsService implements OnApplicationShutdown {
     this.metrics.upstreamAttempts.inc({ provider: note.providerId, outcome: note.outcome });
   }
 
-  /** Where `UsageRecorder.record` put a record. */
+  /** Where `UsageRecorder.record` put a record (counted when its batch is handed on). */
   observeUsageRecord(destination: UsageDestination): void {
-    this.metrics.usageWritten.inc({ destination });
-    if (destination === 'spool') this.metrics.usageSpooled.inc();
+    try {
+      this.metrics.usageWritten.inc({ destination });
+      if (destination === 'spool') this.metrics.usageSpooled.inc();
+    } catch (error: unknown) {
+      this.logger.warn(`usage record metric lost: ${String(error)}`);
+    }
   }
 
   /** The Prometheus text exposition, with the lazily read gauges refreshed first. */

@@ -1,32 +1,20 @@
-import {
-  Controller,
-  Get,
-  Head,
-  HttpCode,
-  Post,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Head, HttpCode, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply } from 'fastify';
 import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
 import { GatewayAuthGuard } from '../gateway/auth/gateway-auth.guard';
-import { GatewayPrincipal } from '../gateway/auth/gateway-principal';
 import { isRecord } from '../protocols/common/json-narrowing';
 import {
   inspectAnthropicBytes,
   inspectAnthropicRequest,
 } from '../protocols/anthropic-messages/anthropic-messages.request';
 import { ProxyPipeline } from './proxy-pipeline.service';
+import { ProxyRequest } from './proxy-request';
 import { clientNameOf } from './client-name';
 import { anthropicForwardHeaders, forwardQuery } from './forward-headers';
 import { ModelsService } from './models.service';
 import { ProxyErrorFilter } from './proxy-error.filter';
 import { lazyProxyBody, parseProxyBody, scanProxyBody } from './proxy-body';
-
-type ProxyRequest = FastifyRequest & { user: GatewayPrincipal };
 
 const MAX_SESSION_ID_LENGTH = 128;
 
@@ -52,9 +40,8 @@ export class AnthropicMessagesController {
     return { service: 'cch', status: 'ok' };
   }
 
-  @Post('v1/messages')
-  @UseGuards(GatewayAuthGuard)
-  async create(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
+  /** `POST /v1/messages`, routed by Fastify directly (see proxy-routes). */
+  async create(request: ProxyRequest, reply: FastifyReply): Promise<void> {
     // Only the fields routing and metering need are read from the bytes; the body is parsed into
     // objects only if a provider of another protocol ends up serving it.
     const inspection = scanProxyBody(request.body, inspectAnthropicBytes);
@@ -89,9 +76,8 @@ export class AnthropicMessagesController {
     );
   }
 
-  @Post('v1/messages/count_tokens')
-  @UseGuards(GatewayAuthGuard)
-  async countTokens(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
+  /** `POST /v1/messages/count_tokens`, routed by Fastify directly (see proxy-routes). */
+  async countTokens(request: ProxyRequest, reply: FastifyReply): Promise<void> {
     const body = parseProxyBody(request.body);
     const inspection = inspectAnthropicRequest({ max_tokens: 1, ...asObject(body) });
     if (!inspection.ok) {

@@ -1,10 +1,9 @@
-import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyReply } from 'fastify';
 import { IncomingHttpHeaders } from 'node:http';
 import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
 import { GatewayAuthGuard } from '../gateway/auth/gateway-auth.guard';
-import { GatewayPrincipal } from '../gateway/auth/gateway-principal';
 import { isRecord } from '../protocols/common/json-narrowing';
 import { WireProtocol } from '../protocols/protocol-adapter';
 import { clientNameOf } from './client-name';
@@ -16,8 +15,7 @@ import { parseProxyBody } from './proxy-body';
 import { ProxyContext } from './proxy-context';
 import { ProxyErrorFilter } from './proxy-error.filter';
 import { ProxyPipeline } from './proxy-pipeline.service';
-
-type ProxyRequest = FastifyRequest & { user: GatewayPrincipal };
+import { ProxyRequest } from './proxy-request';
 
 const MAX_SESSION_ID_LENGTH = 128;
 /** `models/{model}:{action}`, the Gemini REST path (`:` cannot be a Fastify route segment). */
@@ -38,13 +36,13 @@ export class OpenAiGeminiController {
     private readonly models: ModelsService,
   ) {}
 
-  @Post('v1/chat/completions')
-  async chat(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
+  /** `POST /v1/chat/completions`, routed by Fastify directly (see proxy-routes). */
+  async chat(request: ProxyRequest, reply: FastifyReply): Promise<void> {
     await this.serve(request, reply, 'openai-chat', {}, null);
   }
 
-  @Post('v1/responses')
-  async responses(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
+  /** `POST /v1/responses`, routed by Fastify directly (see proxy-routes). */
+  async responses(request: ProxyRequest, reply: FastifyReply): Promise<void> {
     const body = parseProxyBody(request.body);
     const cacheKey =
       isRecord(body) && typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : null;
@@ -55,8 +53,8 @@ export class OpenAiGeminiController {
     await this.serve(request, reply, 'openai-responses', {}, session, body);
   }
 
-  @Post(['v1beta/models/*', 'v1/models/*', 'v1alpha/models/*'])
-  async gemini(@Req() request: ProxyRequest, @Res() reply: FastifyReply): Promise<void> {
+  /** `POST /v1beta/models/{model}:{method}` (and v1, v1alpha), routed by Fastify directly. */
+  async gemini(request: ProxyRequest, reply: FastifyReply): Promise<void> {
     const match = GEMINI_MODEL_PATH.exec(request.url);
     const model = match?.[1] ? decodeURIComponent(match[1]) : undefined;
     const action = match?.[2];

@@ -18,26 +18,42 @@ export class ProxyErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
-    const error = toGatewayError(exception, String(request.id), this.logger);
-    const protocol = clientProtocolOf(request.url, request.headers);
-    const headers: Record<string, string> = {
-      ...error.headers,
-      'content-type': 'application/json',
-      'x-cch-request-id': String(request.id),
-    };
-    if (error.retryAfterSeconds !== undefined)
-      headers['retry-after'] = String(error.retryAfterSeconds);
-    const body = JSON.stringify(errorEnvelope(protocol, error, String(request.id)));
-    if (!reply.sent) {
-      void reply.code(error.status).headers(headers).send(body);
-    } else if (!reply.raw.headersSent) {
-      reply.raw.writeHead(error.status, headers);
-      reply.raw.end(body);
-    } else if (!reply.raw.writableEnded) {
-      reply.raw.end();
-    }
+    sendProxyError(
+      exception,
+      http.getRequest<FastifyRequest>(),
+      http.getResponse<FastifyReply>(),
+      this.logger,
+    );
+  }
+}
+
+/**
+ * Answers a proxy request's error in the client's protocol envelope, whatever was already sent:
+ * a whole error response, or the end of a response whose headers went out.
+ */
+export function sendProxyError(
+  exception: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+): void {
+  const error = toGatewayError(exception, String(request.id), logger);
+  const protocol = clientProtocolOf(request.url, request.headers);
+  const headers: Record<string, string> = {
+    ...error.headers,
+    'content-type': 'application/json',
+    'x-cch-request-id': String(request.id),
+  };
+  if (error.retryAfterSeconds !== undefined)
+    headers['retry-after'] = String(error.retryAfterSeconds);
+  const body = JSON.stringify(errorEnvelope(protocol, error, String(request.id)));
+  if (!reply.sent) {
+    void reply.code(error.status).headers(headers).send(body);
+  } else if (!reply.raw.headersSent) {
+    reply.raw.writeHead(error.status, headers);
+    reply.raw.end(body);
+  } else if (!reply.raw.writableEnded) {
+    reply.raw.end();
   }
 }
 

@@ -104,13 +104,15 @@ export class ProxyPipeline {
       outcome.costUsd = priced?.costUsd ?? null;
       outcome.priceVersion = priced?.priceVersion ?? null;
       await this.requestLimits.settle(reservation, outcome.costUsd, outcome.providerId);
+      this.metrics?.observeRequest(context, outcome, endedAt); // never throws
+      // Resolves once the record's batch is handed on (up to USAGE_BATCH_WINDOW_MS later).
       const destination = await this.recorder
         .record(usagePayload(context, outcome))
         .catch((error: unknown) => {
           this.logger.error(`usage record ${context.requestId} lost: ${String(error)}`);
           return null;
         });
-      this.metrics?.observeRequest(context, outcome, destination, endedAt); // never throws
+      if (destination) this.metrics?.observeUsageRecord(destination);
     }
   }
 

@@ -112,7 +112,16 @@ describe('Observability: /metrics', () => {
     expect(failed.status).toBe(400);
     await failed.text();
 
-    const { response, text } = await scrape(ctx.baseUrl);
+    // Request metrics count when the answer ends; a usage record counts when its batch is handed
+    // on, up to USAGE_BATCH_WINDOW_MS later, so scrape until the four are in.
+    let scraped = await scrape(ctx.baseUrl);
+    for (let tries = 0; tries < 50; tries += 1) {
+      const written = parseExposition(scraped.text);
+      if (sample(written, 'cch_usage_records_written_total', { destination: 'queue' }) === 4) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      scraped = await scrape(ctx.baseUrl);
+    }
+    const { response, text } = scraped;
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const samples = parseExposition(text);

@@ -5,7 +5,7 @@ import { extractGatewayCredential } from './gateway-credentials';
 import { GatewayKeyService } from './gateway-key.service';
 import { GatewayPrincipal } from './gateway-principal';
 
-interface GatewayRequest {
+export interface GatewayRequest {
   headers: IncomingHttpHeaders;
   query?: unknown;
   user?: GatewayPrincipal;
@@ -23,27 +23,38 @@ export class GatewayAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<GatewayRequest>();
-    const query = isQuery(request.query) ? request.query : undefined;
-    const credential = extractGatewayCredential(request.headers, query);
-    switch (credential.kind) {
-      case 'missing':
-        throw new GatewayError(
-          GatewayErrorCode.MISSING_API_KEY,
-          'No API key: send it as x-api-key, Authorization: Bearer, x-goog-api-key or ?key=.',
-        );
-      case 'conflicting':
-        throw new GatewayError(
-          GatewayErrorCode.CONFLICTING_API_KEYS,
-          'Several different API keys were sent; send exactly one.',
-        );
-      case 'key':
-        request.user = await this.keys.authenticate(credential.key).catch((error: unknown) => {
-          // As under Passport: anything but a GatewayError (say, the lookup failed) is a 401.
-          if (error instanceof GatewayError) throw error;
-          throw new GatewayError(GatewayErrorCode.INVALID_API_KEY, 'Invalid API key.');
-        });
-        return true;
-    }
+    request.user = await authenticateGatewayRequest(this.keys, request);
+    return true;
+  }
+}
+
+/**
+ * The principal of a proxy request's one gateway key; the guard's work, also called directly by
+ * the proxy routes that Fastify serves without Nest (see proxy-routes).
+ */
+export async function authenticateGatewayRequest(
+  keys: GatewayKeyService,
+  request: GatewayRequest,
+): Promise<GatewayPrincipal> {
+  const query = isQuery(request.query) ? request.query : undefined;
+  const credential = extractGatewayCredential(request.headers, query);
+  switch (credential.kind) {
+    case 'missing':
+      throw new GatewayError(
+        GatewayErrorCode.MISSING_API_KEY,
+        'No API key: send it as x-api-key, Authorization: Bearer, x-goog-api-key or ?key=.',
+      );
+    case 'conflicting':
+      throw new GatewayError(
+        GatewayErrorCode.CONFLICTING_API_KEYS,
+        'Several different API keys were sent; send exactly one.',
+      );
+    case 'key':
+      return keys.authenticate(credential.key).catch((error: unknown) => {
+        // As under Passport: anything but a GatewayError (say, the lookup failed) is a 401.
+        if (error instanceof GatewayError) throw error;
+        throw new GatewayError(GatewayErrorCode.INVALID_API_KEY, 'Invalid API key.');
+      });
   }
 }
 
