@@ -1,5 +1,6 @@
 import { IrUsage } from '../protocols/ir/ir-usage';
 import { appliedPrices, computeCost, decimalCost, PriceTerms } from './cost';
+import { seededRandom } from '../../test/support/random-splits';
 
 /** Claude Sonnet 4.5 list prices with its (historical) >200k tier. */
 const SONNET: PriceTerms = {
@@ -272,11 +273,7 @@ describe('computeCost', () => {
 
 describe('computeCost integer path', () => {
   it('should equal the decimal computation on seeded random prices, usage and multipliers', () => {
-    let state = 0xb111;
-    const random = (): number => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return state / 4294967296;
-    };
+    const random = seededRandom(0xb111);
     const decimal = (maxWhole: number, maxDecimals: number): string => {
       const whole = String(Math.floor(random() * maxWhole));
       const places = Math.floor(random() * (maxDecimals + 1));

@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { MAX_MICROS, MicroRounding, microsToUsd, replyMicros, usdToMicros } from './usd-micros';
+import { seededRandom } from '../../test/support/random-splits';
 
 describe('usd-micros', () => {
   it('should convert exactly, rounding in the requested direction', () => {
@@ -14,11 +15,7 @@ describe('usd-micros', () => {
   });
 
   it('should agree with decimal arithmetic on seeded random amounts in every rounding', () => {
-    let state = 0xc0575;
-    const random = (): number => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return state / 4294967296;
-    };
+    const random = seededRandom(0xc0575);
     const modes: Record<MicroRounding, Decimal.Rounding> = {
       up: Decimal.ROUND_UP,
       down: Decimal.ROUND_DOWN,

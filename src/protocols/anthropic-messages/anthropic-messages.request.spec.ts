@@ -3,6 +3,7 @@ import {
   inspectAnthropicRequest,
   replaceModelInJson,
 } from './anthropic-messages.request';
+import { seededRandom } from '../../../test/support/random-splits';
 
 const SESSION = '0f8e2a4c-1b3d-4e5f-8a9b-0c1d2e3f4a5b';
 
@@ -220,11 +221,7 @@ describe(replaceModelInJson.name, () => {
   });
 
   it('should match JSON.parse/stringify semantics on seeded random nested bodies', () => {
-    let state = 0x5eed;
-    const random = (): number => {
-      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-      return state / 4294967296;
-    };
+    const random = seededRandom(0x5eed);
     const words = ['model', 'a', 'b', 'mod"el', 'x\\', '"model":"a"', 'é🙂', '\\"', ''];
     const pick = (): string => words[Math.floor(random() * words.length)];
     const value = (depth: number): unknown => {

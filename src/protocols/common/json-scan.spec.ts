@@ -1,13 +1,5 @@
 import { JsonScanError, jsonStringAt, parseJsonSpan, scanArray, scanObject } from './json-scan';
-
-/** Seeded so a failure names a reproducible case. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    return state / 4294967296;
-  };
-}
+import { seededRandom } from '../../../test/support/random-splits';
 
 /** Random JSON without escapes or control characters (the scan leaves those to the upstream). */
 function randomDocument(random: () => number): unknown {
