@@ -119,6 +119,30 @@ describe(inspectAnthropicBytes.name, () => {
     expect(inspectAnthropicBytes(raw)).toEqual(inspectAnthropicRequest(body));
   });
 
+  it('should find the first bad message of a long conversation, and judge only the last messages key', () => {
+    const messages: unknown[] = Array.from({ length: 2000 }, (_, i) => ({
+      content: [{ type: 'text', text: `turn ${i}`, role: 'nested, not the message role' }],
+      role: i % 2 === 0 ? 'user' : 'assistant',
+    }));
+    messages[1500] = { content: 'no role', rolE: 'user' };
+    messages[1700] = 'not an object';
+    const body = { model: 'm', messages, max_tokens: 10 };
+    const raw = Buffer.from(JSON.stringify(body));
+    expect(inspectAnthropicBytes(raw)).toEqual(inspectAnthropicRequest(body));
+    expect(inspectAnthropicBytes(raw)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('messages.1500'),
+    });
+
+    const fixedLater = Buffer.from(
+      JSON.stringify(body).replace(/}$/, ',"messages":[{"role":"user","content":"hi"}]}'),
+    );
+    expect(inspectAnthropicBytes(fixedLater)).toEqual(
+      inspectAnthropicRequest(JSON.parse(fixedLater.toString())),
+    );
+    expect(inspectAnthropicBytes(fixedLater)).toMatchObject({ ok: true });
+  });
+
   it('should let the last duplicate key win, as JSON.parse does', () => {
     const raw = Buffer.from('{"model":"first","messages":[],"model":"second","stream":true}');
     expect(inspectAnthropicBytes(raw)).toEqual(inspectAnthropicRequest(JSON.parse(raw.toString())));

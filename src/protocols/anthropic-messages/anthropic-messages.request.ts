@@ -8,9 +8,15 @@ import {
   forEachMember,
   JsonSpan,
   jsonStringAt,
+  keyIs,
+  OPEN_BRACE,
+  OPEN_BRACKET,
   parseJsonSpan,
-  scanArray,
-  scanObject,
+  QUOTE,
+  skipJsonValue,
+  walkArray,
+  walkDocument,
+  walkObject,
 } from '../common/json-scan';
 
 export type AnthropicRequestInspection =
@@ -39,22 +45,50 @@ export function inspectAnthropicRequest(body: unknown): AnthropicRequestInspecti
   return inspectFields(model, badMessage, maxTokens, stream, body.metadata);
 }
 
+/** Top-level members whose (small) values the inspection parses. */
+const INSPECTED_FIELDS = ['model', 'max_tokens', 'stream', 'metadata'] as const;
+
 /**
- * The same inspection straight from the request bytes, without parsing the body into objects:
- * only the top-level members and each message's `role` are looked at. Throws a JsonScanError
- * when the body is not well-formed JSON (see json-scan for what that scan checks).
+ * The same inspection straight from the request bytes, in one pass and without parsing the body
+ * into objects: the top-level members are located, and each message is walked only as far as
+ * its keys to find a string `role`. Throws a JsonScanError when the body is not well-formed JSON
+ * (see json-scan for what that scan checks).
  */
 export function inspectAnthropicBytes(raw: Buffer): AnthropicRequestInspection {
-  const members = scanObject(raw);
-  if (!members) return { ok: false, message: 'Request body must be a JSON object' };
+  const fields = new Map<string, JsonSpan>();
+  /** As in inspectFields: null while no `messages` array was seen, else the first bad index. */
+  let badMessage: number | null = null;
+  const isObject = walkDocument(raw, (key, valueStart) => {
+    if (keyIs(raw, key, 'messages')) {
+      // Duplicate keys: the last one counts, as in JSON.parse.
+      if (raw[valueStart] !== OPEN_BRACKET) {
+        badMessage = null;
+        return skipJsonValue(raw, valueStart);
+      }
+      let firstBad = -1;
+      const end = walkArray(raw, valueStart, (index, elementStart) => {
+        if (raw[elementStart] !== OPEN_BRACE) {
+          if (firstBad < 0) firstBad = index;
+          return skipJsonValue(raw, elementStart);
+        }
+        const message = messageHasStringRole(raw, elementStart);
+        if (!message.ok && firstBad < 0) firstBad = index;
+        return message.end;
+      });
+      badMessage = firstBad;
+      return end;
+    }
+    const end = skipJsonValue(raw, valueStart);
+    const field = INSPECTED_FIELDS.find((name) => keyIs(raw, key, name));
+    if (field) fields.set(field, { start: valueStart, end });
+    return end;
+  });
+  if (!isObject) return { ok: false, message: 'Request body must be a JSON object' };
   const valueOf = (name: string): unknown => {
-    const span = members.get(name);
+    const span = fields.get(name);
     return span ? parseJsonSpan(raw, span) : undefined;
   };
-  const messages = members.get('messages');
-  const elements = messages ? scanArray(raw, messages) : null;
-  const badMessage = elements?.findIndex((element) => !hasStringRole(raw, element)) ?? null;
-  const model = members.get('model');
+  const model = fields.get('model');
   return inspectFields(
     model && raw[model.start] === QUOTE ? jsonStringAt(raw, model) : null,
     badMessage,
@@ -64,9 +98,14 @@ export function inspectAnthropicBytes(raw: Buffer): AnthropicRequestInspection {
   );
 }
 
-function hasStringRole(raw: Buffer, message: JsonSpan): boolean {
-  const role = scanObject(raw, message)?.get('role');
-  return role !== undefined && raw[role.start] === QUOTE;
+/** Walks one message object (its `{` at `start`): whether its last `role` is a string, and its end. */
+function messageHasStringRole(raw: Buffer, start: number): { ok: boolean; end: number } {
+  let ok = false;
+  const end = walkObject(raw, start, (key, valueStart) => {
+    if (keyIs(raw, key, 'role')) ok = raw[valueStart] === QUOTE;
+    return skipJsonValue(raw, valueStart);
+  });
+  return { ok, end };
 }
 
 /**
@@ -126,8 +165,6 @@ function sessionIdFromMetadata(metadata: unknown): string | null {
   }
   return LEGACY_SESSION_ID.exec(userId)?.[1] ?? null;
 }
-
-const QUOTE = 0x22;
 
 /**
  * Replaces the top-level `"model"` value of a JSON object body, splicing bytes so that the rest of

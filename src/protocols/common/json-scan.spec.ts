@@ -1,4 +1,12 @@
-import { JsonScanError, jsonStringAt, parseJsonSpan, scanArray, scanObject } from './json-scan';
+import {
+  JsonScanError,
+  jsonStringAt,
+  keyIs,
+  parseJsonSpan,
+  scanArray,
+  scanObject,
+  walkDocument,
+} from './json-scan';
 import { seededRandom } from '../../../test/support/random-splits';
 
 /** Random JSON without escapes or control characters (the scan leaves those to the upstream). */
@@ -146,5 +154,31 @@ describe(scanArray.name, () => {
     expect(elements?.map((span) => parseJsonSpan(raw, span))).toEqual([{ role: 'user' }, 2, 'x']);
     const o = members?.get('o');
     expect(o && scanArray(raw, o)).toBeNull();
+  });
+});
+
+describe(keyIs.name, () => {
+  function keysOf(text: string): [string, boolean][] {
+    const raw = Buffer.from(text);
+    const found: [string, boolean][] = [];
+    walkDocument(raw, (key, valueStart) => {
+      found.push([raw.toString('utf8', key.start, key.end), keyIs(raw, key, 'role')]);
+      return valueStart + 1; // every value below is one digit
+    });
+    return found;
+  }
+
+  it('should match the name, plain or escaped, and nothing else', () => {
+    expect(keysOf('{"role":1,"rolE":2,"roles":3,"r\\u006fle":4,"ro\\"le":5,"":6,"rol":7}')).toEqual(
+      [
+        ['"role"', true],
+        ['"rolE"', false],
+        ['"roles"', false],
+        ['"r\\u006fle"', true],
+        ['"ro\\"le"', false],
+        ['""', false],
+        ['"rol"', false],
+      ],
+    );
   });
 });

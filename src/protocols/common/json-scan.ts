@@ -22,11 +22,11 @@ export class JsonScanError extends Error {
   }
 }
 
-const QUOTE = 0x22;
+export const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
+export const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
+export const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
@@ -188,6 +188,82 @@ export function parseJsonSpan(raw: Buffer, span: JsonSpan): unknown {
 }
 
 /**
+ * Walks the object whose `{` is at `start`. For each member, `readMember` gets the key's span
+ * (quotes included) and the first byte of its value, and must return the index just past the
+ * value (`skipJsonValue` to skip it, or a reader of its own that validates as it goes). Returns
+ * the index just past the closing brace; throws JsonScanError on invalid JSON.
+ */
+export function walkObject(
+  raw: Buffer,
+  start: number,
+  readMember: (key: JsonSpan, valueStart: number) => number,
+): number {
+  let position = skipWhitespace(raw, start + 1);
+  if (raw[position] === CLOSE_BRACE) return position + 1;
+  for (;;) {
+    const keyStart = position;
+    const valueStart = expectMemberKey(raw, position);
+    const keyEnd = trimEnd(raw, keyStart, raw.lastIndexOf(COLON, valueStart));
+    position = skipWhitespace(raw, readMember({ start: keyStart, end: keyEnd }, valueStart));
+    if (raw[position] === CLOSE_BRACE) return position + 1;
+    if (raw[position] !== COMMA) throw new JsonScanError(position);
+    position = skipWhitespace(raw, position + 1);
+  }
+}
+
+/** `walkObject` for the array whose `[` is at `start`: `readElement` gets each element's index. */
+export function walkArray(
+  raw: Buffer,
+  start: number,
+  readElement: (index: number, elementStart: number) => number,
+): number {
+  let position = skipWhitespace(raw, start + 1);
+  if (raw[position] === CLOSE_BRACKET) return position + 1;
+  for (let index = 0; ; index += 1) {
+    position = skipWhitespace(raw, readElement(index, position));
+    if (raw[position] === CLOSE_BRACKET) return position + 1;
+    if (raw[position] !== COMMA) throw new JsonScanError(position);
+    position = skipWhitespace(raw, position + 1);
+  }
+}
+
+/**
+ * The whole buffer as one JSON document (whitespace around it allowed): when it is an object, its
+ * members are walked as by `walkObject` and the result is true; any other valid value gives
+ * false. Throws JsonScanError when the buffer is not exactly one valid JSON value.
+ */
+export function walkDocument(
+  raw: Buffer,
+  readMember: (key: JsonSpan, valueStart: number) => number,
+): boolean {
+  const start = skipWhitespace(raw, 0);
+  const isObject = raw[start] === OPEN_BRACE;
+  const end = isObject ? walkObject(raw, start, readMember) : skipJsonValue(raw, start);
+  if (skipWhitespace(raw, end) !== raw.length) throw new JsonScanError(end);
+  return isObject;
+}
+
+/** Whether a key span is the JSON string `name` (an ASCII name; escaped spellings included). */
+export function keyIs(raw: Buffer, key: JsonSpan, name: string): boolean {
+  const length = key.end - key.start - 2;
+  if (length === name.length) {
+    let index = 0;
+    while (index < length && raw[key.start + 1 + index] === name.charCodeAt(index)) index += 1;
+    if (index === length) return true;
+  }
+  // An escaped spelling ("mod\u0065l") is longer than the name; only then is decoding worth it.
+  return length > name.length && hasBackslash(raw, key) && jsonStringAt(raw, key) === name;
+}
+
+/** Whether a span holds a backslash (searched within the span only: keys are short). */
+function hasBackslash(raw: Buffer, span: JsonSpan): boolean {
+  for (let index = span.start; index < span.end; index += 1) {
+    if (raw[index] === BACKSLASH) return true;
+  }
+  return false;
+}
+
+/**
  * The members of the object at `span` (or of the whole buffer, which must then be exactly one
  * object, surrounded by whitespace at most): key → value span, the last one winning as in
  * `JSON.parse`. Returns null when the value is not an object; throws when the JSON is invalid.
@@ -207,49 +283,28 @@ export function forEachMember(
   span: JsonSpan | undefined,
   onMember: (key: string, value: JsonSpan) => void,
 ): boolean {
-  const start = span ? span.start : skipWhitespace(raw, 0);
-  if (raw[start] !== OPEN_BRACE) {
-    if (!span) expectOnlyWhitespaceAfter(raw, skipJsonValue(raw, start));
-    return false;
-  }
-  // One pass: each member's value is validated as it is skipped.
-  let position = skipWhitespace(raw, start + 1);
-  if (raw[position] !== CLOSE_BRACE) {
-    for (;;) {
-      const keyStart = position;
-      const valueStart = expectMemberKey(raw, position);
-      const keyEnd = trimEnd(raw, keyStart, raw.lastIndexOf(COLON, valueStart));
-      const valueEnd = skipJsonValue(raw, valueStart);
-      const key = jsonStringAt(raw, { start: keyStart, end: keyEnd });
-      if (key !== null) onMember(key, { start: valueStart, end: valueEnd });
-      position = skipWhitespace(raw, valueEnd);
-      if (raw[position] === CLOSE_BRACE) break;
-      if (raw[position] !== COMMA) throw new JsonScanError(position);
-      position = skipWhitespace(raw, position + 1);
-    }
-  }
-  if (!span) expectOnlyWhitespaceAfter(raw, position + 1);
+  const readMember = (keySpan: JsonSpan, valueStart: number): number => {
+    const valueEnd = skipJsonValue(raw, valueStart);
+    const key = jsonStringAt(raw, keySpan);
+    if (key !== null) onMember(key, { start: valueStart, end: valueEnd });
+    return valueEnd;
+  };
+  if (!span) return walkDocument(raw, readMember);
+  if (raw[span.start] !== OPEN_BRACE) return false;
+  walkObject(raw, span.start, readMember);
   return true;
-}
-
-function expectOnlyWhitespaceAfter(raw: Buffer, end: number): void {
-  if (skipWhitespace(raw, end) !== raw.length) throw new JsonScanError(end);
 }
 
 /** The spans of the elements of the array at `span`; null when the value is not an array. */
 export function scanArray(raw: Buffer, span: JsonSpan): JsonSpan[] | null {
   if (raw[span.start] !== OPEN_BRACKET) return null;
   const elements: JsonSpan[] = [];
-  let position = skipWhitespace(raw, span.start + 1);
-  if (raw[position] === CLOSE_BRACKET) return elements;
-  for (;;) {
-    const end = skipJsonValue(raw, position);
-    elements.push({ start: position, end });
-    position = skipWhitespace(raw, end);
-    if (raw[position] === CLOSE_BRACKET) return elements;
-    if (raw[position] !== COMMA) throw new JsonScanError(position);
-    position = skipWhitespace(raw, position + 1);
-  }
+  walkArray(raw, span.start, (_index, start) => {
+    const end = skipJsonValue(raw, start);
+    elements.push({ start, end });
+    return end;
+  });
+  return elements;
 }
 
 /** The end of a key span: the closing quote's index + 1, before any whitespace and the colon. */
