@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { GatewayProcess } from '../support/gateway-process';
 import { postMessage, startStream } from '../support/raw-messages';
 import { waitFor } from '../support/redis-server';
-import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
-import { startTestApp, TestApp } from '../support/test-app';
-import { TEST_ENV } from '../support/test-env';
+import { seedUserAndKey, SeededKey } from '../support/seed';
+import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
+import { TestApp } from '../support/test-app';
 
 const CHUNKS = 10;
 const CHUNK_DELAY_MS = 200;
@@ -78,6 +77,7 @@ function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total
 }
 
 describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
+  let bed: GatewayBed;
   let ctx: TestApp;
   let db: Client;
   let upstream: FakeAnthropic;
@@ -86,25 +86,15 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
 
   beforeAll(async () => {
     // Admin for seeding; this process's own worker role writes the ledger rows as well.
-    ctx = await startTestApp();
-    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
-    await db.connect();
-    upstream = await FakeAnthropic.start();
+    bed = await startGatewayBed();
+    ({ ctx, db, upstream } = bed);
     upstream.always({ kind: 'slow-stream', chunks: CHUNKS, delayMs: CHUNK_DELAY_MS });
-    const group = `g-${randomUUID().slice(0, 8)}`;
-    await seedProvider(ctx.baseUrl, {
-      baseUrl: upstream.url,
-      apiKey: upstream.apiKey,
-      groups: [group],
-    });
-    caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+    caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: bed.group });
   });
 
   afterAll(async () => {
     await cluster?.stop();
-    await upstream.close();
-    await db.end();
-    await ctx.close();
+    await bed.close();
   });
 
   it('should answer from two worker processes, run the BullMQ processors in one, and re-fork a worker that dies', async () => {

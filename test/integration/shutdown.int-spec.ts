@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +7,9 @@ import { FakeAnthropic } from '../support/fake-anthropic';
 import { GatewayProcess } from '../support/gateway-process';
 import { startStream } from '../support/raw-messages';
 import { waitFor } from '../support/redis-server';
-import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
-import { startTestApp, TestApp } from '../support/test-app';
-import { TEST_ENV } from '../support/test-env';
+import { seedUserAndKey, SeededKey } from '../support/seed';
+import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
+import { TestApp } from '../support/test-app';
 
 const CHUNKS = 12;
 const CHUNK_DELAY_MS = 200;
@@ -37,6 +36,7 @@ function startReplica(graceMs: string): Promise<GatewayProcess> {
 }
 
 describe('Graceful shutdown', () => {
+  let bed: GatewayBed;
   let ctx: TestApp;
   let db: Client;
   let upstream: FakeAnthropic;
@@ -45,25 +45,15 @@ describe('Graceful shutdown', () => {
 
   beforeAll(async () => {
     // Admin (seeding) and the worker that writes the ledger rows the replica enqueues.
-    ctx = await startTestApp();
-    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
-    await db.connect();
-    upstream = await FakeAnthropic.start();
+    bed = await startGatewayBed();
+    ({ ctx, db, upstream } = bed);
     upstream.always({ kind: 'slow-stream', chunks: CHUNKS, delayMs: CHUNK_DELAY_MS });
-    const group = `g-${randomUUID().slice(0, 8)}`;
-    await seedProvider(ctx.baseUrl, {
-      baseUrl: upstream.url,
-      apiKey: upstream.apiKey,
-      groups: [group],
-    });
-    caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+    caller = await seedUserAndKey(ctx.baseUrl, { providerGroup: bed.group });
   });
 
   afterAll(async () => {
     replica?.signal('SIGKILL');
-    await upstream.close();
-    await db.end();
-    await ctx.close();
+    await bed.close();
   });
 
   it('should finish the stream in flight on SIGTERM, refuse new connections, record usage once and exit 0', async () => {

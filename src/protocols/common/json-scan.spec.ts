@@ -1,12 +1,32 @@
 import {
+  forEachMember,
   JsonScanError,
+  JsonSpan,
   jsonStringAt,
   keyIs,
   parseJsonSpan,
-  scanArray,
-  scanObject,
+  skipJsonValue,
+  walkArray,
   walkDocument,
 } from './json-scan';
+
+/** The members of an object as a map (the last duplicate winning), or null for another value. */
+function scanObject(raw: Buffer, span?: JsonSpan): Map<string, JsonSpan> | null {
+  const members = new Map<string, JsonSpan>();
+  return forEachMember(raw, span, (key, value) => members.set(key, value)) ? members : null;
+}
+
+/** The spans of an array's elements, or null for another value. */
+function scanArray(raw: Buffer, span: JsonSpan): JsonSpan[] | null {
+  if (raw[span.start] !== 0x5b) return null;
+  const elements: JsonSpan[] = [];
+  walkArray(raw, span.start, (_index, start) => {
+    const end = skipJsonValue(raw, start);
+    elements.push({ start, end });
+    return end;
+  });
+  return elements;
+}
 import { seededRandom } from '../../../test/support/random-splits';
 
 /** Random JSON without escapes or control characters (the scan leaves those to the upstream). */

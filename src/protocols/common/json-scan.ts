@@ -171,9 +171,8 @@ function expectMemberKey(raw: Buffer, at: number): number {
 /** The decoded text of a string key or value span (quotes included in the span). */
 export function jsonStringAt(raw: Buffer, span: JsonSpan): string | null {
   if (raw[span.start] !== QUOTE) return null;
-  const inner = raw.subarray(span.start + 1, span.end - 1);
   // Plain keys and values (no escapes) need no JSON decoding.
-  if (!inner.includes(BACKSLASH)) return inner.toString('utf8');
+  if (!hasBackslash(raw, span)) return raw.toString('utf8', span.start + 1, span.end - 1);
   try {
     const value: unknown = JSON.parse(raw.toString('utf8', span.start, span.end));
     return typeof value === 'string' ? value : null;
@@ -264,19 +263,9 @@ function hasBackslash(raw: Buffer, span: JsonSpan): boolean {
 }
 
 /**
- * The members of the object at `span` (or of the whole buffer, which must then be exactly one
- * object, surrounded by whitespace at most): key → value span, the last one winning as in
- * `JSON.parse`. Returns null when the value is not an object; throws when the JSON is invalid.
- */
-export function scanObject(raw: Buffer, span?: JsonSpan): Map<string, JsonSpan> | null {
-  const members = new Map<string, JsonSpan>();
-  const isObject = forEachMember(raw, span, (key, value) => members.set(key, value));
-  return isObject ? members : null;
-}
-
-/**
- * Calls `onMember` for every member of the object at `span` (or of the whole buffer, as in
- * `scanObject`), duplicates included, in order. Returns false when the value is not an object.
+ * Calls `onMember` for every member of the object at `span` (or of the whole buffer, which must
+ * then be exactly one JSON value with whitespace around it at most), duplicates included, in
+ * order. Returns false when the value is not an object; throws when the JSON is invalid.
  */
 export function forEachMember(
   raw: Buffer,
@@ -293,18 +282,6 @@ export function forEachMember(
   if (raw[span.start] !== OPEN_BRACE) return false;
   walkObject(raw, span.start, readMember);
   return true;
-}
-
-/** The spans of the elements of the array at `span`; null when the value is not an array. */
-export function scanArray(raw: Buffer, span: JsonSpan): JsonSpan[] | null {
-  if (raw[span.start] !== OPEN_BRACKET) return null;
-  const elements: JsonSpan[] = [];
-  walkArray(raw, span.start, (_index, start) => {
-    const end = skipJsonValue(raw, start);
-    elements.push({ start, end });
-    return end;
-  });
-  return elements;
 }
 
 /** The end of a key span: the closing quote's index + 1, before any whitespace and the colon. */
