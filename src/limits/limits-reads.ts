@@ -50,8 +50,10 @@ function spendOf(
   let oldestSpentBucket: number | null = null;
   for (const [field, value] of hashEntries(roll)) {
     const bucket = Number(field);
+    // Skips the hash's `sum` and `low` aggregates (NaN), not only the buckets that slid out.
+    if (!Number.isInteger(bucket) || bucket < oldestBucket) continue;
     const amount = replyMicros(value);
-    if (bucket < oldestBucket || amount <= 0n) continue;
+    if (amount <= 0n) continue;
     spent5h += amount;
     if (oldestSpentBucket === null || bucket < oldestSpentBucket) oldestSpentBucket = bucket;
   }

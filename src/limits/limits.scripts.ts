@@ -7,7 +7,10 @@ import type { LimitScopeRef, LimitsReservation } from './limits.types';
  *   rpm       zset requestId → admission ms: the sliding 60 s request window
  *   inflight  zset requestId → expiry ms: held concurrency slots (= open reservations)
  *   resv      hash `r:<requestId>` → reserved micro-dollars, `sum` → their total
- *   roll      hash bucket index → spent micro-dollars (rolling 5 h window)
+ *   roll      hash bucket index → spent micro-dollars (rolling 5 h window), plus `sum` (of all
+ *             its bucket fields) and `low` (its oldest bucket, -1 if none) when known: admission
+ *             reads those two instead of walking up to 60 buckets, and walks the hash only
+ *             when `low` has slid out of the window or they are missing (see ROLL_LIB)
  *   day, week, month   string: spent micro-dollars in the calendar window named in the key
  *   total     string: spent micro-dollars ever
  * Amounts are integers; Lua compares them as doubles, exact below 2^53. Amounts reaching Redis
@@ -30,6 +33,47 @@ export type ScopeKeyPart = (typeof SCOPE_KEY_PARTS)[number];
 export const LIMIT_ARGS_PER_SCOPE = 7;
 
 /**
+ * Rolling-window helpers shared by the scripts. The aggregates are an index over the bucket
+ * fields, kept only while the hash exists (an HSET on a missing key would create it without an
+ * expiry): `recount` walks the hash, drops buckets older than `oldest` and stores what remains;
+ * `addToRoll` charges a bucket and keeps the aggregates in step when they are there.
+ */
+const ROLL_LIB = `
+local function recount(key, oldest)
+  local sum, low, stored = 0, -1, false
+  local fields = redis.call('HGETALL', key)
+  for i = 1, #fields, 2 do
+    local b = tonumber(fields[i])
+    if not b then
+      stored = true
+    elseif b < oldest then
+      redis.call('HDEL', key, fields[i])
+    else
+      local v = tonumber(fields[i + 1])
+      sum = sum + v
+      if v > 0 and (low < 0 or b < low) then low = b end
+    end
+  end
+  if low >= 0 or stored then redis.call('HSET', key, 'sum', string.format('%.0f', sum), 'low', low) end
+  return sum, low
+end
+
+local function addToRoll(key, bucket, amount)
+  local total = redis.call('HINCRBY', key, bucket, amount)
+  local agg = redis.call('HMGET', key, 'sum', 'low')
+  if agg[1] then
+    local low = tonumber(agg[2] or '-1')
+    if low < 0 or tonumber(bucket) < low then
+      redis.call('HSET', key, 'sum', string.format('%.0f', tonumber(agg[1]) + tonumber(amount)), 'low', bucket)
+    else
+      redis.call('HINCRBY', key, 'sum', amount)
+    end
+  end
+  return total
+end
+`;
+
+/**
  * KEYS: 9 per scope. ARGV: 1 now, 2 requestId, 3 reserve, 4 slotTtlMs, 5 rollBucket,
  * 6 rollOldestBucket, 7 rollBuckets, 8 rollBucketMs, 9 markerTtlMs, 10 checkBaseline (1|0),
  * 11 rpmWindowMs, 12-14 daily/weekly/monthly resetAt, 15 scope count, then 7 limits per scope.
@@ -38,7 +82,7 @@ export const LIMIT_ARGS_PER_SCOPE = 7;
  * {'ok', per scope: rpmCount, rpmOldest, inflight, reserved, spent5h, daily, weekly, monthly,
  * total, rollOldestSpentBucket (-1 none)}.
  */
-const ADMIT = `
+const ADMIT = `${ROLL_LIB}
 local K, P = 9, 7
 local now, id = tonumber(ARGV[1]), ARGV[2]
 local reserve = tonumber(ARGV[3])
@@ -96,22 +140,13 @@ for s = 1, n do
   st.prev = resv[2]
   if st.prev then st.reserved = st.reserved - tonumber(st.prev) end
 
-  -- Rolling window: sum the live buckets, drop the ones that slid out.
-  local buckets, spent5h = {}, 0
-  local fields = redis.call('HGETALL', KEYS[k + 5])
-  for i = 1, #fields, 2 do
-    local b = tonumber(fields[i])
-    if b < rollOldest then
-      redis.call('HDEL', KEYS[k + 5], fields[i])
-    else
-      local v = tonumber(fields[i + 1])
-      spent5h = spent5h + v
-      if v > 0 then buckets[#buckets + 1] = {b, v} end
-    end
+  -- Rolling window: the stored sum, unless its oldest bucket slid out (or it is not known).
+  local agg = redis.call('HMGET', KEYS[k + 5], 'sum', 'low')
+  local spent5h, low = tonumber(agg[1]), tonumber(agg[2] or '-1')
+  if not spent5h or (low >= 0 and low < rollOldest) then
+    spent5h, low = recount(KEYS[k + 5], rollOldest)
   end
-  table.sort(buckets, function(x, y) return x[1] < y[1] end)
-  st.rollOldestSpent = -1
-  if buckets[1] then st.rollOldestSpent = buckets[1][1] end
+  st.rollOldestSpent = low
   st.spent = {spent5h}
   local counters = redis.call('MGET', KEYS[k + 6], KEYS[k + 7], KEYS[k + 8], KEYS[k + 9])
   for w = 2, 5 do st.spent[w] = tonumber(counters[w - 1] or '0') end
@@ -123,6 +158,13 @@ for s = 1, n do
       local retry = -1
       if reserve + st.reserved <= limit then
         if w == 1 then
+          -- Refused: worth walking the buckets, oldest first, to say when enough slides out.
+          local buckets, fields = {}, redis.call('HGETALL', KEYS[k + 5])
+          for i = 1, #fields, 2 do
+            local b = tonumber(fields[i])
+            if b and b >= rollOldest then buckets[#buckets + 1] = {b, tonumber(fields[i + 1])} end
+          end
+          table.sort(buckets, function(x, y) return x[1] < y[1] end)
           local freed = 0
           for _, bv in ipairs(buckets) do
             freed = freed + bv[2]
@@ -180,9 +222,9 @@ return reply
  *
  * Calendar counters expire at a fixed time (their window's end plus a grace), so their TTL is
  * set when a settlement creates them, not on every charge; the rolling hash is trimmed only when
- * a charge opened a new bucket. About 30 Redis calls per request instead of 48.
+ * a charge opened a new bucket.
  */
-const SETTLE = `
+const SETTLE = `${ROLL_LIB}
 local id, actual = ARGV[1], ARGV[2]
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[10]) then return 0 end
 local nr, nc = tonumber(ARGV[11]), tonumber(ARGV[12])
@@ -201,12 +243,11 @@ for s = 1, nc do
   local b = 1 + 2 * nr + (s - 1) * 6
   if redis.call('EXISTS', KEYS[b + 1]) == 1 then
     if tonumber(ARGV[3]) >= oldest then
-      local bucketTotal = redis.call('HINCRBY', KEYS[b + 2], ARGV[3], actual)
+      local bucketTotal = addToRoll(KEYS[b + 2], ARGV[3], actual)
       redis.call('PEXPIRE', KEYS[b + 2], ARGV[5])
+      -- A scope charged but never admitted (a provider) is not recounted by admission.
       if bucketTotal == tonumber(actual) and redis.call('HLEN', KEYS[b + 2]) > 2 * tonumber(ARGV[13]) then
-        for _, f in ipairs(redis.call('HKEYS', KEYS[b + 2])) do
-          if tonumber(f) < oldest then redis.call('HDEL', KEYS[b + 2], f) end
-        end
+        recount(KEYS[b + 2], oldest)
       end
     end
     for w = 1, 3 do
@@ -230,11 +271,14 @@ return 1
  * pairs. Writes the baseline only if no other gateway did (the marker is SET NX); returns 1 if
  * it wrote, 0 if the marker was there.
  */
-const SEED = `
+const SEED = `${ROLL_LIB}
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[2])
 for i = 10, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-if #ARGV >= 10 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+if #ARGV >= 10 then
+  recount(KEYS[2], 0)
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
 for w = 1, 3 do redis.call('SET', KEYS[2 + w], ARGV[5 + w], 'PX', ARGV[2 + w]) end
 redis.call('SET', KEYS[6], ARGV[9], 'PX', ARGV[1])
 return 1

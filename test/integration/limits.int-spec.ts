@@ -10,6 +10,8 @@ import {
   LimitsOperation,
   LimitsReservation,
 } from '../../src/limits/limits.types';
+import { microsToUsd } from '../../src/limits/usd-micros';
+import { seededRandom } from '../support/random-splits';
 import { TEST_ENV } from '../support/test-env';
 
 /** A clock the tests move by hand. */
@@ -320,6 +322,78 @@ describe('LimitsEngine (Redis)', () => {
       expect((await admit(s.a, [u], '0.3')).ok).toBe(false);
       s.clock.value = start + 5 * 3_600_000;
       expect((await admit(s.a, [u], '0.5')).ok).toBe(true);
+    });
+    it('should agree with a model of the 5 h window over 12 h of random charges', async () => {
+      // Admission reads the hash's `sum`/`low` aggregates instead of its buckets; this walks
+      // enough time for buckets to slide out one by one and all at once, settles late (after
+      // the admission's bucket closed), settles through the other replica, and drops the
+      // aggregates now and then (a hash written before they existed) to force a recount.
+      const s = setup();
+      const limitMicros = 1_000_000_000n;
+      const u = user({ usd5h: microsToUsd(limitMicros) });
+      const rollKey = `${s.prefix}user:${u.id}:roll`;
+      const random = seededRandom(7);
+      const bucketMs = 5 * 60_000;
+      const charged = new Map<number, bigint>(); // bucket → micro-dollars
+      const modelSpent = (): { sum: bigint; low: number } => {
+        const oldest = Math.floor(s.clock.value / bucketMs) - 59;
+        let sum = 0n;
+        let low = -1;
+        for (const [bucket, amount] of charged) {
+          if (bucket < oldest) continue;
+          sum += amount;
+          if (low < 0 || bucket < low) low = bucket;
+        }
+        return { sum, low };
+      };
+      const held: LimitsReservation[] = [];
+      const settle = async (reservation: LimitsReservation): Promise<void> => {
+        const amount = BigInt(1 + Math.floor(random() * 5_000_000));
+        await (random() < 0.5 ? s.a : s.b).settle(reservation, microsToUsd(amount));
+        const bucket = Math.floor(reservation.admittedAt / bucketMs);
+        if (bucket >= Math.floor(s.clock.value / bucketMs) - 59) {
+          charged.set(bucket, (charged.get(bucket) ?? 0n) + amount);
+        }
+      };
+      for (let step = 0; step < 200; step += 1) {
+        const gap =
+          random() < 0.05 ? 3 * 3_600_000 + random() * 3 * 3_600_000 : random() * 20 * 60_000;
+        s.clock.advance(Math.floor(gap));
+        const admission = await admit(step % 3 === 0 ? s.b : s.a, [u]);
+        const expected = modelSpent();
+        expect({ step, remaining: admission.headers['x-ratelimit-remaining-usd-5h'] }).toEqual({
+          step,
+          remaining: microsToUsd(limitMicros - expected.sum),
+        });
+        held.push(admitted(admission));
+        if (random() < 0.2) s.clock.advance(Math.floor(random() * 2 * bucketMs)); // settles late
+        // Mostly the request just admitted; sometimes an older one, after newer buckets.
+        while (held.length > (random() < 0.3 ? 0 : 1) || (held.length > 0 && random() < 0.7)) {
+          const [reservation] = held.splice(Math.floor(random() * held.length), 1);
+          await settle(reservation);
+        }
+        // Whenever the aggregates are there, they describe the buckets stored next to them.
+        const hash = await redisA.hgetall(rollKey);
+        if (hash.sum !== undefined) {
+          const buckets = Object.entries(hash).filter(([field]) => /^\d+$/.test(field));
+          const positive = buckets
+            .filter(([, value]) => BigInt(value) > 0n)
+            .map(([b]) => Number(b));
+          expect({ step, sum: hash.sum, low: hash.low }).toEqual({
+            step,
+            sum: buckets.reduce((total, [, value]) => total + BigInt(value), 0n).toString(),
+            low: String(positive.length > 0 ? Math.min(...positive) : -1),
+          });
+        }
+        if (random() < 0.1) await redisA.hdel(rollKey, 'sum', 'low');
+      }
+      for (const reservation of held) await settle(reservation);
+      const usage = await s.a.windowUsage(u);
+      const expected = modelSpent();
+      expect(usage?.windows['5h'].spent).toBe(microsToUsd(expected.sum));
+      expect(usage?.windows['5h'].resetsAt?.getTime() ?? null).toBe(
+        expected.low < 0 ? null : (expected.low + 60) * bucketMs,
+      );
     });
   });
 

@@ -1,0 +1,147 @@
+// `npm run bench:limits`: what one request's admission and settlement cost Redis, in the steady
+// state of a busy scope (every 5-minute bucket of the rolling 5 h window holding spend and a
+// full minute of requests in the rpm window), which the end-to-end bench, minutes long on fresh
+// keys, never reaches. Runs CCH's LimitsEngine (from dist/, `npm run build` first) against a
+// private redis-server it starts on a free port, so resetting its statistics touches nothing
+// shared. See bench/README.md.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CCH_DIR = process.env.BENCH_CCH_DIR ? resolve(process.env.BENCH_CCH_DIR) : ROOT;
+const REQUESTS = Number(process.env.BENCH_LIMITS_REQUESTS ?? 20_000);
+const RPM_FILL = Number(process.env.BENCH_LIMITS_RPM_FILL ?? 30_000);
+const CONCURRENCY = Number(process.env.BENCH_LIMITS_CONCURRENCY ?? 32);
+const require = createRequire(join(CCH_DIR, 'package.json'));
+const Redis = require('ioredis');
+const { LimitsEngine } = require(join(CCH_DIR, 'dist/src/limits/limits-engine.js'));
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const redis = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await redis.connect();
+      return { child, redis };
+    } catch (error) {
+      if (attempt > 50) throw error;
+      await new Promise((wait) => setTimeout(wait, 100));
+    }
+  }
+}
+
+/** Runs `count` admit+settle pairs, `concurrency` at a time, at the times `at(i)` gives. */
+async function drive(engine, scopes, providerId, count, concurrency, clock, at) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      clock.value = at(i);
+      const result = await engine.admit({
+        requestId: `r${at(i)}-${i}`,
+        scopes,
+        reserveUsd: '0.05',
+      });
+      if (!result.ok) throw new Error(`refused: ${JSON.stringify(result)}`);
+      if (!(await engine.settle(result.reservation, '0.012345', { providerId }))) {
+        throw new Error('settle failed');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+function cpuSeconds(info) {
+  const field = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+function commandStats(info) {
+  const stats = new Map();
+  for (const [, name, calls, usec] of info.matchAll(/cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/g)) {
+    stats.set(name, { calls: Number(calls), usec: Number(usec) });
+  }
+  return stats;
+}
+
+const { child, redis } = await startRedis();
+try {
+  const clock = { value: Date.parse('2026-03-10T12:00:00Z') };
+  const engine = new LimitsEngine(
+    redis,
+    { onError: (error, operation) => console.error(operation, error) },
+    () => clock.value,
+  );
+  const limits = {
+    rpm: 1_000_000,
+    concurrentSessions: 100_000,
+    usdDaily: '1000000',
+    usd5h: '1000000',
+  };
+  const scopes = [
+    { kind: 'user', id: 'bench-user', limits },
+    { kind: 'key', id: 'bench-key', limits },
+  ];
+  const providerId = 'bench-provider';
+  const start = clock.value;
+  const fiveHours = 5 * 3_600_000;
+  // Spend in every bucket of the last 5 h, then a minute of requests in the rpm window.
+  await drive(engine, scopes, providerId, 120, 1, clock, (i) => start - fiveHours + i * 150_000);
+  await drive(engine, scopes, providerId, RPM_FILL, CONCURRENCY, clock, (i) =>
+    Math.floor(start - 60_000 + (i * 60_000) / RPM_FILL),
+  );
+  const before = { cpu: cpuSeconds(await redis.info('cpu')), node: process.cpuUsage() };
+  await redis.call('CONFIG', 'RESETSTAT');
+  const began = performance.now();
+  // 1,000 requests per second of simulated time: the windows keep sliding while measured.
+  await drive(engine, scopes, providerId, REQUESTS, CONCURRENCY, clock, (i) => start + i);
+  const wallMs = performance.now() - began;
+  const stats = commandStats(await redis.info('commandstats'));
+  const cpu = cpuSeconds(await redis.info('cpu')) - before.cpu;
+  const node = process.cpuUsage(before.node);
+  const scripts = stats.get('evalsha') ?? { calls: 0, usec: 0 };
+  let inner = 0;
+  for (const [name, stat] of stats) {
+    if (name !== 'evalsha' && name !== 'eval' && !name.startsWith('config')) inner += stat.calls;
+  }
+  const hash = await redis.hgetall('cch:lim:user:bench-user:roll');
+  const buckets = Object.keys(hash).filter((field) => /^\d+$/.test(field)).length;
+  const perRequest = (value) => (value / REQUESTS).toFixed(1);
+  console.log(
+    `CCH limits on Redis, ${REQUESTS} admit+settle pairs at c=${CONCURRENCY} (${CCH_DIR})`,
+  );
+  console.log(
+    `state: ${buckets} rolling buckets per scope, rpm window ${await redis.zcard('cch:lim:user:bench-user:rpm')} entries, 2 admitted + 3 charged scopes`,
+  );
+  console.log(
+    '| Redis CPU µs/request | scripts µs/request | Redis calls/request | gateway CPU µs/request | pairs/s |',
+  );
+  console.log('|---:|---:|---:|---:|---:|');
+  console.log(
+    `| ${perRequest(cpu * 1e6)} | ${perRequest(scripts.usec)} | ${perRequest(inner)} | ${perRequest(node.user + node.system)} | ${Math.round(REQUESTS / (wallMs / 1000))} |`,
+  );
+} finally {
+  redis.disconnect();
+  child.kill('SIGKILL');
+}
