@@ -111,7 +111,12 @@ try {
   await drive(engine, scopes, providerId, RPM_FILL, CONCURRENCY, clock, (i) =>
     Math.floor(start - 60_000 + (i * 60_000) / RPM_FILL),
   );
-  const before = { cpu: cpuSeconds(await redis.info('cpu')), node: process.cpuUsage() };
+  const memory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+  const before = {
+    cpu: cpuSeconds(await redis.info('cpu')),
+    memory: await memory(),
+    node: process.cpuUsage(),
+  };
   await redis.call('CONFIG', 'RESETSTAT');
   const began = performance.now();
   // 1,000 requests per second of simulated time: the windows keep sliding while measured.
@@ -120,6 +125,7 @@ try {
   const stats = commandStats(await redis.info('commandstats'));
   const cpu = cpuSeconds(await redis.info('cpu')) - before.cpu;
   const node = process.cpuUsage(before.node);
+  const memoryGrowth = (await memory()) - before.memory;
   const scripts = stats.get('evalsha') ?? { calls: 0, usec: 0 };
   let inner = 0;
   for (const [name, stat] of stats) {
@@ -135,11 +141,11 @@ try {
     `state: ${buckets} rolling buckets per scope, rpm window ${await redis.zcard('cch:lim:user:bench-user:rpm')} entries, 2 admitted + 3 charged scopes`,
   );
   console.log(
-    '| Redis CPU µs/request | scripts µs/request | Redis calls/request | gateway CPU µs/request | pairs/s |',
+    '| Redis CPU µs/request | scripts µs/request | Redis calls/request | gateway CPU µs/request | pairs/s | Redis memory growth bytes/request |',
   );
-  console.log('|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|');
   console.log(
-    `| ${perRequest(cpu * 1e6)} | ${perRequest(scripts.usec)} | ${perRequest(inner)} | ${perRequest(node.user + node.system)} | ${Math.round(REQUESTS / (wallMs / 1000))} |`,
+    `| ${perRequest(cpu * 1e6)} | ${perRequest(scripts.usec)} | ${perRequest(inner)} | ${perRequest(node.user + node.system)} | ${Math.round(REQUESTS / (wallMs / 1000))} | ${perRequest(memoryGrowth)} |`,
   );
 } finally {
   redis.disconnect();
