@@ -61,6 +61,13 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | 'onError'>>;
 
 const RPM_WINDOW_MS = 60_000;
+/**
+ * How long a settled request's `done` marker (idempotency of settle) lives. A second settle of
+ * the same request comes from ioredis resending the script once after a reconnect
+ * (maxRetriesPerRequest 1), seconds later; nothing else settles twice. Each marker costs Redis
+ * ~150 bytes, so at 1,000 requests/s an hour of them was ~540 MB, ten minutes is ~90 MB.
+ */
+export const SETTLED_MARKER_TTL_MS = 10 * 60_000;
 const SNAPSHOT_FIELDS = 10;
 
 const ZERO_BASELINE = (): LimitsBaseline => ({
@@ -197,7 +204,7 @@ export class LimitsEngine {
         Math.max(1_000, this.rolling.expiryOf(bucket) - now + this.rolling.bucketMs),
         ...calendarTtlsMs(windows, now),
         this.options.baselineTtlMs,
-        Math.max(HOUR_MS, 2 * this.options.reservationTtlMs),
+        SETTLED_MARKER_TTL_MS,
         reservation.scopes.length,
         charged.length,
         this.rolling.buckets,

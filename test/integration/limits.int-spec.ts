@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { LimitsEngine, LimitsEngineOptions } from '../../src/limits/limits-engine';
+import {
+  LimitsEngine,
+  LimitsEngineOptions,
+  SETTLED_MARKER_TTL_MS,
+} from '../../src/limits/limits-engine';
 import { LimitsLedgerRebuilder } from '../../src/limits/limits-ledger-rebuilder';
 import {
   AdmitResult,
@@ -226,6 +230,10 @@ describe('LimitsEngine (Redis)', () => {
       expect(await s.a.settle(first, '0.2')).toBe(false);
       expect(await s.a.release(first)).toBe(false);
       expect((await s.a.windowUsage(u))?.windows.daily.spent).toBe('0.2');
+      // The marker that says so is bounded in time: one per request would otherwise pile up.
+      const markerTtl = await redisA.pttl(`${s.prefix}done:${first.requestId}`);
+      expect(markerTtl).toBeGreaterThan(SETTLED_MARKER_TTL_MS - 60_000);
+      expect(markerTtl).toBeLessThanOrEqual(SETTLED_MARKER_TTL_MS);
       const second = admitted(await admit(s.a, [u], '0.6'));
       expect(second.reservedMicros).toBe('600000');
       expect((await admit(s.a, [u], '0.200001')).ok).toBe(false);
