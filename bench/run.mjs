@@ -58,6 +58,8 @@ const SETTINGS = {
   lanes: list(env.BENCH_LANES, 'small,stream,large,translate'),
   targets: list(env.BENCH_TARGETS, 'direct,floor,cch'),
   upstreamLatencyMs: num(env.BENCH_UPSTREAM_LATENCY_MS, 0),
+  // Limits in the steady state of a busy scope (see fillRollingWindows); 0 leaves keys fresh.
+  steadyLimits: env.BENCH_STEADY_LIMITS !== '0',
   streamChunks: num(env.BENCH_STREAM_CHUNKS, 20),
   streamChunkDelayMs: num(env.BENCH_STREAM_DELAY_MS, 5),
   stallMs: num(env.BENCH_STALL_MS, 2000),
@@ -273,6 +275,39 @@ async function flushRedis() {
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * A scope in steady use holds spend in all 60 five-minute buckets of its rolling 5 h window; a
+ * bench of a few minutes on fresh keys would hold two or three. Writes the missing buckets
+ * into each scope whose limits CCH has already loaded (its baseline marker is there; the
+ * marker-less ones would be reseeded from the ledger), as CCH stores them: a hash of bucket
+ * index → micro-dollars under `cch:lim:<kind>:<id>:roll`.
+ */
+async function fillRollingWindows(scopes) {
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(SETTINGS.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const bucketMs = 5 * 60_000;
+  const current = Math.floor(Date.now() / bucketMs);
+  let filled = 0;
+  try {
+    await redis.connect();
+    for (const [kind, id] of scopes) {
+      const prefix = `cch:lim:${kind}:${id}:`;
+      if ((await redis.exists(`${prefix}base`)) !== 1) continue;
+      const pipeline = redis.pipeline();
+      for (let bucket = current - 59; bucket < current; bucket += 1) {
+        pipeline.hsetnx(`${prefix}roll`, String(bucket), '1000');
+      }
+      // As CCH would after a charge: the window's aggregates are recounted on next admission.
+      pipeline.hdel(`${prefix}roll`, '-1', '-2').pexpire(`${prefix}roll`, 6 * 3_600_000);
+      await pipeline.exec();
+      filled += 1;
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return filled;
 }
 
 async function admin(base, token, method, path, body) {
@@ -945,6 +980,16 @@ async function main() {
     }
   }
 
+  if (SETTINGS.steadyLimits) {
+    const scopes = [
+      ['user', user.id],
+      ['key', anthropicKey.id],
+      ['key', translateKey.id],
+    ];
+    const filled = await fillRollingWindows(scopes);
+    log(`rolling 5 h windows filled to 60 buckets: ${filled} of ${scopes.length} scopes`);
+  }
+
   // 5. load
   const results = [];
   const soak = SETTINGS.soakSeconds > 0 ? await runSoak(specs.small, bases, cch) : null;
@@ -1067,7 +1112,8 @@ async function main() {
       `load average (1/5/15 min) at start ${la(loadStart)}, at end ${la(report.machine.loadAverageEnd)}` +
       `${loadStart[0] > report.machine.cpus ? ' (the machine was busy with other work)' : ''}\n` +
       `${SETTINGS.seconds}s per run, upstream latency ${SETTINGS.upstreamLatencyMs} ms, ` +
-      `stream ${SETTINGS.streamChunks} chunks × ${SETTINGS.streamChunkDelayMs} ms, large body ${Math.round((specs.large?.body.length ?? 0) / 1024)} KB\n` +
+      `stream ${SETTINGS.streamChunks} chunks × ${SETTINGS.streamChunkDelayMs} ms, large body ${Math.round((specs.large?.body.length ?? 0) / 1024)} KB, ` +
+      `limits ${SETTINGS.steadyLimits ? 'in the steady state (60 rolling buckets per scope)' : 'on fresh keys'}\n` +
       `latency = time to last byte; CCH added = CCH − direct at p50 / p99; stalled = no byte for > ${SETTINGS.stallMs} ms\n\n` +
       `${markdown}\n\nwritten ${file}\n`,
   );

@@ -50,7 +50,7 @@ function spendOf(
   let oldestSpentBucket: number | null = null;
   for (const [field, value] of hashEntries(roll)) {
     const bucket = Number(field);
-    // Skips the hash's `sum` and `low` aggregates (NaN), not only the buckets that slid out.
+    // Also skips the hash's aggregates (fields -1 and -2, see limits.scripts.ts).
     if (!Number.isInteger(bucket) || bucket < oldestBucket) continue;
     const amount = replyMicros(value);
     if (amount <= 0n) continue;

@@ -7,10 +7,10 @@ import type { LimitScopeRef, LimitsReservation } from './limits.types';
  *   rpm       zset requestId → admission ms: the sliding 60 s request window
  *   inflight  zset requestId → expiry ms: held concurrency slots (= open reservations)
  *   resv      hash `r:<requestId>` → reserved micro-dollars, `sum` → their total
- *   roll      hash bucket index → spent micro-dollars (rolling 5 h window), plus `sum` (of all
- *             its bucket fields) and `low` (its oldest bucket, -1 if none) when known: admission
- *             reads those two instead of walking up to 60 buckets, and walks the hash only
- *             when `low` has slid out of the window or they are missing (see ROLL_LIB)
+ *   roll      hash bucket index → spent micro-dollars (rolling 5 h window), plus, when known,
+ *             field `-1` = the sum of its buckets and `-2` = its oldest bucket (-1 if none):
+ *             admission reads those two instead of walking up to 60 buckets, and walks the hash
+ *             only when the oldest has slid out of the window or they are missing (ROLL_LIB)
  *   day, week, month   string: spent micro-dollars in the calendar window named in the key
  *   total     string: spent micro-dollars ever
  * Amounts are integers; Lua compares them as doubles, exact below 2^53. Amounts reaching Redis
@@ -37,14 +37,20 @@ export const LIMIT_ARGS_PER_SCOPE = 7;
  * fields, kept only while the hash exists (an HSET on a missing key would create it without an
  * expiry): `recount` walks the hash, drops buckets older than `oldest` and stores what remains;
  * `addToRoll` charges a bucket and keeps the aggregates in step when they are there.
+ *
+ * Their field names are negative bucket indexes on purpose: a replica still running the
+ * previous release during a rolling upgrade takes every field for a bucket, so it sees these
+ * as long slid out and deletes them (this release then recounts) instead of failing on a
+ * non-number or counting the sum as spend.
  */
 const ROLL_LIB = `
+local SUM, LOW = '-1', '-2'
 local function recount(key, oldest)
   local sum, low, stored = 0, -1, false
   local fields = redis.call('HGETALL', key)
   for i = 1, #fields, 2 do
     local b = tonumber(fields[i])
-    if not b then
+    if b < 0 then
       stored = true
     elseif b < oldest then
       redis.call('HDEL', key, fields[i])
@@ -54,19 +60,19 @@ local function recount(key, oldest)
       if v > 0 and (low < 0 or b < low) then low = b end
     end
   end
-  if low >= 0 or stored then redis.call('HSET', key, 'sum', string.format('%.0f', sum), 'low', low) end
+  if low >= 0 or stored then redis.call('HSET', key, SUM, string.format('%.0f', sum), LOW, low) end
   return sum, low
 end
 
 local function addToRoll(key, bucket, amount)
   local total = redis.call('HINCRBY', key, bucket, amount)
-  local agg = redis.call('HMGET', key, 'sum', 'low')
+  local agg = redis.call('HMGET', key, SUM, LOW)
   if agg[1] then
     local low = tonumber(agg[2] or '-1')
     if low < 0 or tonumber(bucket) < low then
-      redis.call('HSET', key, 'sum', string.format('%.0f', tonumber(agg[1]) + tonumber(amount)), 'low', bucket)
+      redis.call('HSET', key, SUM, string.format('%.0f', tonumber(agg[1]) + tonumber(amount)), LOW, bucket)
     else
-      redis.call('HINCRBY', key, 'sum', amount)
+      redis.call('HINCRBY', key, SUM, amount)
     end
   end
   return total
@@ -141,7 +147,7 @@ for s = 1, n do
   if st.prev then st.reserved = st.reserved - tonumber(st.prev) end
 
   -- Rolling window: the stored sum, unless its oldest bucket slid out (or it is not known).
-  local agg = redis.call('HMGET', KEYS[k + 5], 'sum', 'low')
+  local agg = redis.call('HMGET', KEYS[k + 5], SUM, LOW)
   local spent5h, low = tonumber(agg[1]), tonumber(agg[2] or '-1')
   if not spent5h or (low >= 0 and low < rollOldest) then
     spent5h, low = recount(KEYS[k + 5], rollOldest)
