@@ -6,7 +6,7 @@
 // shared. See bench/README.md.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.mjs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,17 +18,6 @@ const CONCURRENCY = Number(process.env.BENCH_LIMITS_CONCURRENCY ?? 32);
 const require = createRequire(join(CCH_DIR, 'package.json'));
 const Redis = require('ioredis');
 const { LimitsEngine } = require(join(CCH_DIR, 'dist/src/limits/limits-engine.js'));
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function startRedis() {
   const port = await freePort();
