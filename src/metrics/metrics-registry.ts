@@ -7,12 +7,16 @@ const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 /** Seconds until the first content byte; tighter, since this is what users feel. */
 const TTFB_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60];
 
+/** Seconds of CCH's own time per answer: sub-millisecond is the normal case. */
+const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
 /** Every metric CCH exports, registered once per process on one registry. */
 export interface CchMetrics {
   registry: Registry;
   requests: Counter<'route' | 'client' | 'provider' | 'status'>;
   requestDuration: Histogram<'route' | 'client'>;
   timeToFirstByte: Histogram<'route' | 'provider'>;
+  gatewayOverhead: Histogram<'route' | 'conversion'>;
   upstreamErrors: Counter<'provider' | 'class'>;
   upstreamAttempts: Counter<'provider' | 'outcome'>;
   breakerState: Gauge<'provider'>;
@@ -94,6 +98,13 @@ function createMetrics(): CchMetrics {
       help: 'Time from arrival until the serving provider sent its first byte.',
       labelNames: ['route', 'provider'],
       buckets: TTFB_BUCKETS,
+      registers,
+    }),
+    gatewayOverhead: new Histogram({
+      name: 'cch_gateway_overhead_seconds',
+      help: 'Time CCH itself spent before an answer went out, upstream waits excluded (x-cch-overhead-ms).',
+      labelNames: ['route', 'conversion'],
+      buckets: OVERHEAD_BUCKETS,
       registers,
     }),
     upstreamErrors: new Counter({

@@ -70,6 +70,12 @@ export class MetricsService implements OnApplicationShutdown {
         { route, client: context.clientName },
         Math.max(0, endedAt - context.startedAt) / 1000,
       );
+      if (outcome.overheadMs !== null) {
+        // The provider protocol the request was converted to, or 'none' for pass-through.
+        const served = outcome.providerProtocol;
+        const conversion = served === null || served === route ? 'none' : served;
+        this.metrics.gatewayOverhead.observe({ route, conversion }, outcome.overheadMs / 1000);
+      }
       if (outcome.ttfbMs !== null && outcome.providerId !== null) {
         this.metrics.timeToFirstByte.observe({ route, provider }, outcome.ttfbMs / 1000);
       }

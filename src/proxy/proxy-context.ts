@@ -55,6 +55,8 @@ export interface ProxyOutcome {
   ttfbMs: number | null;
   /** Time spent waiting on upstreams (all attempts), excluded from `x-cch-overhead-ms`. */
   upstreamMs: number;
+  /** The `x-cch-overhead-ms` sent with the answer's head; null when no answer was written. */
+  overheadMs: number | null;
   costUsd: string | null;
   priceVersion: string | null;
 }
@@ -74,6 +76,7 @@ export function emptyOutcome(): ProxyOutcome {
     attemptLog: [],
     ttfbMs: null,
     upstreamMs: 0,
+    overheadMs: null,
     costUsd: null,
     priceVersion: null,
   };
@@ -115,11 +118,13 @@ function withoutNul(value: string): string {
 /**
  * Headers of every answer the pipeline writes: the request id, and `x-cch-overhead-ms`, the time
  * spent in CCH itself so far (elapsed minus time waiting on upstreams), as LiteLLM reports it.
+ * The value is kept on the outcome for the `cch_gateway_overhead_seconds` histogram.
  */
 export function answerHeaders(
   context: ProxyContext,
   outcome: ProxyOutcome,
 ): Record<string, string> {
   const overhead = Math.max(0, performance.now() - context.startedAt - outcome.upstreamMs);
+  outcome.overheadMs = overhead;
   return { 'x-cch-request-id': context.requestId, 'x-cch-overhead-ms': overhead.toFixed(2) };
 }

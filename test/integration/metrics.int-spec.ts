@@ -8,6 +8,7 @@ import { AppConfig } from '../../src/config/app-config';
 import { loadEnv } from '../../src/config/load-env';
 import { QueueName } from '../../src/jobs/queue-names';
 import { FakeAnthropic } from '../support/fake-anthropic';
+import { FakeProvider } from '../support/fake-providers';
 import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -160,6 +161,59 @@ describe('Observability: /metrics', () => {
     // Default process metrics.
     expect(sample(samples, 'process_cpu_user_seconds_total', {})).toBeDefined();
     expect(sample(samples, 'nodejs_eventloop_lag_seconds', {})).toBeDefined();
+  });
+
+  it("should histogram CCH's own time per answer, as x-cch-overhead-ms says, by conversion", async () => {
+    const chat = await FakeProvider.start('openai-chat');
+    try {
+      const group = `g-${randomUUID().slice(0, 8)}`;
+      await seedProvider(ctx.baseUrl, {
+        type: 'openai-chat',
+        baseUrl: chat.url,
+        apiKey: chat.apiKey,
+        groups: [group],
+      });
+      const translated = await seedUserAndKey(ctx.baseUrl, { providerGroup: group });
+      const overhead = (conversion: string) => ({ route: 'anthropic', conversion });
+      const totals = (samples: Sample[], conversion: string) => ({
+        count: sample(samples, 'cch_gateway_overhead_seconds_count', overhead(conversion)) ?? 0,
+        sum: sample(samples, 'cch_gateway_overhead_seconds_sum', overhead(conversion)) ?? 0,
+      });
+      const before = parseExposition((await scrape(ctx.baseUrl)).text);
+      const sent = { none: [] as number[], 'openai-chat': [] as number[] };
+      for (const [key, conversion] of [
+        [caller.key, 'none'],
+        [translated.key, 'openai-chat'],
+        [caller.key, 'none'],
+        [translated.key, 'openai-chat'],
+      ] as const) {
+        const response = await post(ctx.baseUrl, key, false);
+        expect(response.status).toBe(200);
+        await response.text();
+        sent[conversion].push(Number(response.headers.get('x-cch-overhead-ms')));
+      }
+      // Observed after the limits settle, which may finish after the client has the answer.
+      let after = parseExposition((await scrape(ctx.baseUrl)).text);
+      for (let tries = 0; tries < 50 && totals(after, 'openai-chat').count < 2; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        after = parseExposition((await scrape(ctx.baseUrl)).text);
+      }
+      for (const conversion of ['none', 'openai-chat'] as const) {
+        const headerMs = sent[conversion].reduce((sum, value) => sum + value, 0);
+        const delta = {
+          count: totals(after, conversion).count - totals(before, conversion).count,
+          sumMs: (totals(after, conversion).sum - totals(before, conversion).sum) * 1000,
+        };
+        expect({ conversion, count: delta.count }).toEqual({ conversion, count: 2 });
+        // The header is rounded to 0.01 ms; the histogram holds the unrounded value.
+        expect(Math.abs(delta.sumMs - headerMs)).toBeLessThanOrEqual(0.011);
+      }
+      expect(
+        sample(after, 'cch_gateway_overhead_seconds_bucket', { ...overhead('none'), le: '+Inf' }),
+      ).toBe(totals(after, 'none').count);
+    } finally {
+      await chat.close();
+    }
   });
 
   it('should need no credentials when METRICS_TOKEN is not set', async () => {
