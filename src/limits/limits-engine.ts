@@ -2,13 +2,7 @@ import type Redis from 'ioredis';
 import type { Limits } from '../common/limits/limits';
 import { admittedHeaders, refusedHeaders, ScopeSnapshot, windowLimitMicros } from './limit-headers';
 import { calendarTtlsMs, CalendarWindows, HOUR_MS, RollingWindow } from './limit-windows';
-import {
-  admitScript,
-  LIMIT_ARGS_PER_SCOPE,
-  markersRefreshedAtAdmission,
-  seedScript,
-  settleScript,
-} from './limits.scripts';
+import { admitScript, LIMIT_ARGS_PER_SCOPE, seedScript, settleScript } from './limits.scripts';
 import {
   AdmitRequest,
   AdmitResult,
@@ -23,9 +17,11 @@ import {
   LimitsReservation,
   LimitsUsage,
   SettleOptions,
+  zeroBaseline,
 } from './limits.types';
 import { replyMicros, usdToMicros } from './usd-micros';
 import { LimitsKeys } from './limits-keys';
+import { MarkerRefreshes } from './marker-refresh';
 import { readProviderSpend, readScopeUsage } from './limits-reads';
 import { withTimeout } from '../common/async/with-timeout';
 
@@ -70,14 +66,6 @@ const RPM_WINDOW_MS = 60_000;
 export const SETTLED_MARKER_TTL_MS = 10 * 60_000;
 const SNAPSHOT_FIELDS = 10;
 
-const ZERO_BASELINE = (): LimitsBaseline => ({
-  rollingBuckets: new Map(),
-  daily: 0n,
-  weekly: 0n,
-  monthly: 0n,
-  total: 0n,
-});
-
 /**
  * Rate, concurrency and budget limits of users, keys and providers, kept in Redis and shared by
  * every gateway replica. See `src/limits/README.md`; in short:
@@ -98,6 +86,7 @@ export class LimitsEngine {
   private readonly options: ResolvedOptions;
   private readonly calendar: CalendarWindows;
   private readonly rolling: RollingWindow;
+  private readonly markers = new MarkerRefreshes();
   private readonly keys: LimitsKeys;
   private readonly baselineSource: LimitsBaselineSource | null;
   private readonly onError: LimitsEngineOptions['onError'];
@@ -196,6 +185,8 @@ export class LimitsEngine {
       for (const scope of charged) {
         keys.push(...this.keys.spend(scope, windows));
       }
+      // '1' = refreshed lately, leave it; '0' = due, refresh it now.
+      const refreshed = charged.map((scope) => (this.markers.claim(scope, now) ? '0' : '1'));
       const reply = await settleScript.run(this.redis, keys, [
         reservation.requestId,
         actual.toString(),
@@ -208,7 +199,7 @@ export class LimitsEngine {
         reservation.scopes.length,
         charged.length,
         this.rolling.buckets,
-        markersRefreshedAtAdmission(reservation, charged),
+        refreshed.join(''),
       ]);
       return reply === 1;
     } catch (error) {
@@ -332,7 +323,7 @@ export class LimitsEngine {
             this.baselineSource.load(scope, this.baselineWindows(now)),
             BASELINE_TIMEOUT_MS,
           )
-        : ZERO_BASELINE();
+        : zeroBaseline();
     } catch (error) {
       this.reportError(error, 'rebuild', scope);
       return false;
@@ -375,11 +366,13 @@ export class LimitsEngine {
       windows.monthly.resetAt,
       request.scopes.length,
     ];
-    for (const { limits } of request.scopes) {
+    for (const scope of request.scopes) {
+      const { limits } = scope;
       args.push(
         limits.rpm ?? -1,
         limits.concurrentSessions ?? -1,
         ...BUDGET_WINDOWS.map((window) => (windowLimitMicros(limits, window) ?? -1n).toString()),
+        this.markers.claim(scope, now) ? 1 : 0,
       );
     }
     if (args.length !== 15 + LIMIT_ARGS_PER_SCOPE * request.scopes.length) {

@@ -1,5 +1,4 @@
 import { LuaScript } from '../common/redis/lua-script';
-import type { LimitScopeRef, LimitsReservation } from './limits.types';
 
 /*
  * Keys of one scope (`<prefix><kind>:<id>:`), in this order wherever a script takes a scope:
@@ -29,8 +28,11 @@ export const SCOPE_KEY_PARTS = [
 ] as const;
 export type ScopeKeyPart = (typeof SCOPE_KEY_PARTS)[number];
 
-/** Limit arguments per scope: rpm, concurrency, then the five budgets; -1 means none. */
-export const LIMIT_ARGS_PER_SCOPE = 7;
+/**
+ * Arguments per scope: rpm, concurrency, then the five budgets (-1 means none), then '1' when
+ * the scope's marker and all-time counter are due a TTL refresh (see MarkerRefreshes).
+ */
+export const LIMIT_ARGS_PER_SCOPE = 8;
 
 /**
  * Rolling-window helpers shared by the scripts. The aggregates are an index over the bucket
@@ -82,14 +84,15 @@ end
 /**
  * KEYS: 9 per scope. ARGV: 1 now, 2 requestId, 3 reserve, 4 slotTtlMs, 5 rollBucket,
  * 6 rollOldestBucket, 7 rollBuckets, 8 rollBucketMs, 9 markerTtlMs, 10 checkBaseline (1|0),
- * 11 rpmWindowMs, 12-14 daily/weekly/monthly resetAt, 15 scope count, then 7 limits per scope.
+ * 11 rpmWindowMs, 12-14 daily/weekly/monthly resetAt, 15 scope count, then per scope 7 limits
+ * and the marker refresh flag.
  * Replies: {'baseline', scope...} when a marker is missing (nothing changed);
  * {'refused', kind, scope, window, retryAfterMs (-1 unknown)};
  * {'ok', per scope: rpmCount, rpmOldest, inflight, reserved, spent5h, daily, weekly, monthly,
  * total, rollOldestSpentBucket (-1 none)}.
  */
 const ADMIT = `${ROLL_LIB}
-local K, P = 9, 7
+local K, P = 9, 8
 local now, id = tonumber(ARGV[1]), ARGV[2]
 local reserve = tonumber(ARGV[3])
 local rollBucket, rollOldest = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -205,8 +208,10 @@ for s = 1, n do
   redis.call('HSET', KEYS[k + 4], 'r:' .. id, ARGV[3])
   redis.call('HINCRBY', KEYS[k + 4], 'sum', ARGV[3])
   redis.call('PEXPIRE', KEYS[k + 4], ARGV[4])
-  redis.call('PEXPIRE', KEYS[k + 1], ARGV[9])
-  redis.call('PEXPIRE', KEYS[k + 9], ARGV[9])
+  if ARGV[a + 8] == '1' then
+    redis.call('PEXPIRE', KEYS[k + 1], ARGV[9])
+    redis.call('PEXPIRE', KEYS[k + 9], ARGV[9])
+  end
   reply[#reply + 1] = st.rpmCount
   reply[#reply + 1] = st.rpmOldest
   reply[#reply + 1] = st.inflight
@@ -221,8 +226,9 @@ return reply
  * KEYS: 1 done marker, then inflight + resv per released scope, then base, roll, day, week,
  * month, total per charged scope. ARGV: 1 requestId, 2 actual, 3 rollBucket, 4 rollOldestBucket,
  * 5 rollTtlMs, 6-8 daily/weekly/monthly ttlMs, 9 markerTtlMs, 10 doneTtlMs, 11 released count,
- * 12 charged count, 13 rollBuckets, 14 one character per charged scope: '1' when its admission
- * just refreshed the marker's TTL (so settling need not). Returns 1, or 0 when the request was
+ * 12 charged count, 13 rollBuckets, 14 one character per charged scope: '1' when its marker and
+ * all-time counter were refreshed recently (by this request's admission or an earlier request;
+ * see MarkerRefreshes), so settling need not. Returns 1, or 0 when the request was
  * settled already. A charged scope without its marker is skipped: its spend is not known and
  * will be rebuilt from the ledger, which will hold this request too.
  *
@@ -293,17 +299,3 @@ return 1
 export const admitScript = new LuaScript(ADMIT);
 export const settleScript = new LuaScript(SETTLE);
 export const seedScript = new LuaScript(SEED);
-
-/**
- * SETTLE's ARGV 14: '1' for each charged scope whose marker TTL its admission just refreshed
- * (the scopes admitted, unless admission ran degraded without Redis), else '0'.
- */
-export function markersRefreshedAtAdmission(
-  reservation: LimitsReservation,
-  charged: readonly LimitScopeRef[],
-): string {
-  const admitted = (scope: LimitScopeRef): boolean =>
-    !reservation.degraded &&
-    reservation.scopes.some((other) => other.kind === scope.kind && other.id === scope.id);
-  return charged.map((scope) => (admitted(scope) ? '1' : '0')).join('');
-}

@@ -116,6 +116,11 @@ export interface LimitsBaseline {
   total: bigint;
 }
 
+/** Nothing spent: the baseline of a scope when no ledger is wired in. */
+export function zeroBaseline(): LimitsBaseline {
+  return { rollingBuckets: new Map(), daily: 0n, weekly: 0n, monthly: 0n, total: 0n };
+}
+
 /** The instants (ms) the ledger sums are split at, for one admission instant. */
 export interface BaselineWindows {
   now: number;

@@ -446,23 +446,40 @@ describe('LimitsEngine (Redis)', () => {
       expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({ spent: '0.25' });
     });
 
-    it('should keep the markers of every charged scope alive, admitted or only charged', async () => {
+    it('should keep the markers of every charged scope alive, refreshing at most once a minute', async () => {
       const s = setup();
       const u = user({ usdDaily: '100' });
       const p: LimitScope = { kind: 'provider', id: randomUUID(), limits: { usdDaily: '50' } };
       await s.b.exhaustedProviders([p]); // loads the provider's baseline (its marker)
-      const markers = [`${s.prefix}user:${u.id}:base`, `${s.prefix}provider:${p.id}:base`];
-      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.5'); // loads the user's
-      for (const marker of markers) await redisA.pexpire(marker, 60_000);
-      // The user is admitted (admission refreshes its marker); the provider is only charged.
+      const longLived = [
+        `${s.prefix}user:${u.id}:base`,
+        `${s.prefix}user:${u.id}:total`,
+        `${s.prefix}provider:${p.id}:base`,
+        `${s.prefix}provider:${p.id}:total`,
+      ];
+      const ttls = async () => {
+        const entries = await Promise.all(
+          longLived.map(async (key) => [key.slice(s.prefix.length), await redisA.pttl(key)]),
+        );
+        return Object.fromEntries(entries) as Record<string, number>;
+      };
+      const shorten = () => Promise.all(longLived.map((key) => redisA.pexpire(key, 60_000)));
+      // Loads the user's baseline and charges the provider once: both refreshed by replica a.
       await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.5', { providerId: p.id });
-      for (const marker of markers) {
-        expect({ marker, ttl: (await redisA.pttl(marker)) > 30 * DAY_MS }).toEqual({
-          marker,
-          ttl: true,
-        });
+      await shorten();
+      // Within the minute, replica a leaves them alone: the TTLs stay where they were put.
+      s.clock.advance(30_000);
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.5', { providerId: p.id });
+      for (const [key, ttl] of Object.entries(await ttls())) {
+        expect({ key, refreshed: ttl > 60_000 }).toEqual({ key, refreshed: false });
       }
-      expect((await s.a.windowUsage(p))?.windows.daily).toMatchObject({ spent: '0.5' });
+      // A minute after the last refresh: the user (admitted) and the provider (only charged) are.
+      s.clock.advance(31_000);
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.5', { providerId: p.id });
+      for (const [key, ttl] of Object.entries(await ttls())) {
+        expect({ key, refreshed: ttl > 30 * DAY_MS }).toEqual({ key, refreshed: true });
+      }
+      expect((await s.a.windowUsage(p))?.windows.daily).toMatchObject({ spent: '1.5' });
     });
   });
 
