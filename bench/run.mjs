@@ -255,16 +255,19 @@ async function dropDatabase() {
   }
 }
 
-async function flushRedis() {
+/** Runs `use` on a connection to the bench's Redis database, closed afterwards. */
+async function withBenchRedis(use) {
   const { default: Redis } = await import('ioredis');
   const redis = new Redis(SETTINGS.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    await redis.flushdb();
+    return await use(redis);
   } finally {
     redis.disconnect();
   }
 }
+
+const flushRedis = () => withBenchRedis((redis) => redis.flushdb());
 
 /**
  * A scope in steady use holds spend in all 60 five-minute buckets of its rolling 5 h window; a
@@ -273,14 +276,11 @@ async function flushRedis() {
  * marker-less ones would be reseeded from the ledger), as CCH stores them: a hash of bucket
  * index → micro-dollars under `cch:lim:<kind>:<id>:roll`.
  */
-async function fillRollingWindows(scopes) {
-  const { default: Redis } = await import('ioredis');
-  const redis = new Redis(SETTINGS.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+function fillRollingWindows(scopes) {
   const bucketMs = 5 * 60_000;
   const current = Math.floor(Date.now() / bucketMs);
-  let filled = 0;
-  try {
-    await redis.connect();
+  return withBenchRedis(async (redis) => {
+    let filled = 0;
     for (const [kind, id] of scopes) {
       const prefix = `cch:lim:${kind}:${id}:`;
       if ((await redis.exists(`${prefix}base`)) !== 1) continue;
@@ -288,15 +288,14 @@ async function fillRollingWindows(scopes) {
       for (let bucket = current - 59; bucket < current; bucket += 1) {
         pipeline.hsetnx(`${prefix}roll`, String(bucket), '1000');
       }
-      // As CCH would after a charge: the window's aggregates are recounted on next admission.
+      // Drops the stored sum and oldest bucket, which no longer match: the next admission
+      // recounts them from the buckets, as after a hash written by an earlier release.
       pipeline.hdel(`${prefix}roll`, '-1', '-2').pexpire(`${prefix}roll`, 6 * 3_600_000);
       await pipeline.exec();
       filled += 1;
     }
-  } finally {
-    redis.disconnect();
-  }
-  return filled;
+    return filled;
+  });
 }
 
 async function admin(base, token, method, path, body) {

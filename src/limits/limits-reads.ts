@@ -50,8 +50,8 @@ function spendOf(
   let oldestSpentBucket: number | null = null;
   for (const [field, value] of hashEntries(roll)) {
     const bucket = Number(field);
-    // Also skips the hash's aggregates (fields -1 and -2, see limits.scripts.ts).
-    if (!Number.isInteger(bucket) || bucket < oldestBucket) continue;
+    // Also skips the hash's aggregates: fields -1 and -2 (see limits.scripts.ts).
+    if (bucket < oldestBucket) continue;
     const amount = replyMicros(value);
     if (amount <= 0n) continue;
     spent5h += amount;
