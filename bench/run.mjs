@@ -347,22 +347,39 @@ function summarise(samples) {
   };
 }
 
+/**
+ * The `x-cch-overhead-ms` of an answer (CCH's own time before the head went out, upstream waits
+ * excluded) into `into`; direct and floor answers carry none.
+ */
+function keepOverhead(into, value) {
+  const ms = Number(value);
+  if (value !== undefined && Number.isFinite(ms)) into.push(ms);
+}
+
 /** Closed-loop load with autocannon; latencies kept per response (autocannon's own are whole ms). */
 function runAutocannon({ url, headers, body, connections, seconds }) {
   return new Promise((resolve, reject) => {
     const samples = [];
+    const overheads = [];
     let non2xx = 0;
     const started = performance.now();
     const instance = autocannon(
       {
         url,
-        method: 'POST',
-        headers,
-        body,
         connections,
         pipelining: 1,
         duration: seconds,
         timeout: 30,
+        // Set for every target alike, so the load generator does the same work for each.
+        requests: [
+          {
+            method: 'POST',
+            headers,
+            body,
+            onResponse: (_status, _body, _context, answer) =>
+              keepOverhead(overheads, answer['x-cch-overhead-ms']),
+          },
+        ],
       },
       (error, result) => {
         if (error) return reject(error);
@@ -371,6 +388,7 @@ function runAutocannon({ url, headers, body, connections, seconds }) {
           requests: samples.length,
           rps: samples.length / elapsed,
           latencyMs: summarise(samples),
+          ...(overheads.length > 0 ? { overheadMs: summarise(overheads) } : {}),
           non2xx,
           errors: result.errors,
           timeouts: result.timeouts,
@@ -394,6 +412,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
   const dispatcher = new Agent({ connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const ttfb = [];
   const ttlb = [];
+  const overheads = [];
   let stalled = 0;
   let incomplete = 0;
   let non2xx = 0;
@@ -417,6 +436,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
           await response.body.dump();
           continue;
         }
+        keepOverhead(overheads, response.headers['x-cch-overhead-ms']);
         let first = null;
         let last = t0;
         let maxGap = 0;
@@ -446,6 +466,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
     rps: ttlb.length / elapsed,
     latencyMs: summarise(ttlb),
     ttfbMs: summarise(ttfb),
+    ...(overheads.length > 0 ? { overheadMs: summarise(overheads) } : {}),
     stalled,
     incomplete,
     non2xx,
@@ -655,9 +676,9 @@ const fmtRps = (value) =>
 function table(results) {
   const rows = [];
   rows.push(
-    '| lane | c | direct rps | direct p50/p99 ms | floor rps | floor p50/p99 ms | CCH rps | CCH p50/p99 ms | CCH added p50/p99 ms | TTFB p50 direct/floor/CCH ms | stalled d/f/c | CCH failed | CCH peak RSS MB | CCH CPU µs/req |',
+    '| lane | c | direct rps | direct p50/p99 ms | floor rps | floor p50/p99 ms | CCH rps | CCH p50/p99 ms | CCH added p50/p99 ms | TTFB p50 direct/floor/CCH ms | stalled d/f/c | CCH failed | CCH own p50/p99 ms | CCH peak RSS MB | CCH CPU µs/req |',
   );
-  rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  rows.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const cells = (run) =>
     run ? [fmtRps(run.rps), `${fmt(run.latencyMs.p50)} / ${fmt(run.latencyMs.p99)}`] : ['–', '–'];
   for (const lane of SETTINGS.lanes) {
@@ -675,8 +696,9 @@ function table(results) {
       const ttfb = stream ? [direct, floor, cch].map((r) => fmt(r?.ttfbMs?.p50)).join(' / ') : '–';
       const stalled = stream ? [direct, floor, cch].map((r) => r?.stalled ?? '–').join(' / ') : '–';
       const failed = cch ? cch.non2xx + cch.errors + cch.timeouts + (cch.incomplete ?? 0) : '–';
+      const own = cch?.overheadMs ? `${fmt(cch.overheadMs.p50)} / ${fmt(cch.overheadMs.p99)}` : '–';
       rows.push(
-        `| ${lane} | ${c} | ${cells(direct).join(' | ')} | ${cells(floor).join(' | ')} | ${cells(cch).join(' | ')} | ${added} | ${ttfb} | ${stalled} | ${failed} | ${cch ? fmt(cch.peakRssMb, 0) : '–'} | ${cch ? fmt(cch.cpuUsPerRequest, 0) : '–'} |`,
+        `| ${lane} | ${c} | ${cells(direct).join(' | ')} | ${cells(floor).join(' | ')} | ${cells(cch).join(' | ')} | ${added} | ${ttfb} | ${stalled} | ${failed} | ${own} | ${cch ? fmt(cch.peakRssMb, 0) : '–'} | ${cch ? fmt(cch.cpuUsPerRequest, 0) : '–'} |`,
       );
     }
   }
@@ -1037,6 +1059,9 @@ async function main() {
         log(
           `${lane} c=${c} ${target}: ${fmtRps(run.rps)} rps, p50 ${fmt(run.latencyMs.p50)} ms, p99 ${fmt(run.latencyMs.p99)} ms` +
             (run.ttfbMs ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms, stalled ${run.stalled}` : '') +
+            (run.overheadMs
+              ? `, own p50 ${fmt(run.overheadMs.p50)} / p99 ${fmt(run.overheadMs.p99)} ms`
+              : '') +
             (run.non2xx + run.errors + run.timeouts > 0
               ? `, FAILED ${run.non2xx} non-2xx / ${run.errors} errors / ${run.timeouts} timeouts`
               : '') +

@@ -24,15 +24,6 @@ export interface ScopeSpend {
   oldestSpentBucket: number | null;
 }
 
-type PipelineReplies = [Error | null, unknown][];
-
-function repliesOf(replies: PipelineReplies | null): unknown[] {
-  return (replies ?? []).map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
-}
-
 function hashEntries(value: unknown): [string, string][] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value as Record<string, unknown>).filter(
@@ -70,23 +61,27 @@ function spendOf(
   };
 }
 
-/** Spend of many providers in one pipelined round trip. */
+/**
+ * Spend of many providers in one round trip: the commands of one turn leave in one write (see
+ * coalesceWrites). Plain commands, not an ioredis pipeline, which the GC keeps alive too long.
+ */
 export async function readProviderSpend(
   redis: Redis,
   scopes: readonly LimitScope[],
   keysOf: (scope: LimitScope) => ScopeReadKeys,
   oldestBucket: number,
 ): Promise<ScopeSpend[]> {
-  const pipeline = redis.pipeline();
-  for (const scope of scopes) {
-    const keys = keysOf(scope);
-    pipeline.exists(keys.base).hgetall(keys.roll).mget(keys.day, keys.week, keys.month, keys.total);
-  }
-  const replies = repliesOf(await pipeline.exec());
-  return scopes.map((_, index) => {
-    const [marked, roll, calendar] = replies.slice(index * 3, index * 3 + 3);
-    return spendOf(marked, roll, Array.isArray(calendar) ? calendar : [], oldestBucket);
-  });
+  return Promise.all(
+    scopes.map(async (scope) => {
+      const keys = keysOf(scope);
+      const [marked, roll, calendar] = await Promise.all([
+        redis.exists(keys.base),
+        redis.hgetall(keys.roll),
+        redis.mget(keys.day, keys.week, keys.month, keys.total),
+      ]);
+      return spendOf(marked, roll, calendar, oldestBucket);
+    }),
+  );
 }
 
 export interface ScopeUsage extends ScopeSpend {
@@ -103,27 +98,23 @@ export async function readScopeUsage(
   now: number,
   oldestBucket: number,
 ): Promise<ScopeUsage> {
-  const replies = repliesOf(
-    await redis
-      .pipeline()
-      .exists(keys.base)
-      .hgetall(keys.roll)
-      .mget(keys.day, keys.week, keys.month, keys.total)
-      .zcount(keys.rpm, `(${now - 60_000}`, '+inf')
-      .zrangebyscore(keys.inflight, `(${now}`, '+inf')
-      .hgetall(keys.resv)
-      .exec(),
-  );
-  const [marked, roll, calendar, rpmUsed, inflight, resv] = replies;
-  const spend = spendOf(marked, roll, Array.isArray(calendar) ? calendar : [], oldestBucket);
-  const live = new Set(Array.isArray(inflight) ? inflight.map(String) : []);
+  const [marked, roll, calendar, rpmUsed, inflight, resv] = await Promise.all([
+    redis.exists(keys.base),
+    redis.hgetall(keys.roll),
+    redis.mget(keys.day, keys.week, keys.month, keys.total),
+    redis.zcount(keys.rpm, `(${now - 60_000}`, '+inf'),
+    redis.zrangebyscore(keys.inflight, `(${now}`, '+inf'),
+    redis.hgetall(keys.resv),
+  ]);
+  const spend = spendOf(marked, roll, calendar, oldestBucket);
+  const live = new Set(inflight);
   let reserved = 0n;
   for (const [field, value] of hashEntries(resv)) {
     if (field.startsWith('r:') && live.has(field.slice(2))) reserved += replyMicros(value);
   }
   return {
     ...spend,
-    rpmUsed: Number(rpmUsed) || 0,
+    rpmUsed,
     inFlight: live.size,
     reserved,
     toLimitsUsage(limits, resetsAt) {
@@ -145,7 +136,7 @@ export async function readScopeUsage(
       ) as Record<BudgetWindow, WindowUsage>;
       return {
         windows,
-        requests: { limit: limits.rpm ?? null, usedLastMinute: Number(rpmUsed) || 0 },
+        requests: { limit: limits.rpm ?? null, usedLastMinute: rpmUsed },
         concurrency: { limit: limits.concurrentSessions ?? null, inFlight: live.size },
       };
     },

@@ -16,6 +16,7 @@ import { IrEventLedger } from './stream-tap';
 import { attemptFailure, retryableAnswer, RetryableFailure } from './upstream-failure';
 import { UpstreamClient, UpstreamResponse } from './upstream-client';
 import { MAX_SSE_FRAME_BYTES, SseFrameTooLargeError } from './sse-frame-gate';
+import { ClientAbort } from './client-abort';
 
 /** A request the client sent in one protocol, on its way to a provider of another. */
 export interface ConversionRequest {
@@ -66,7 +67,7 @@ export async function attemptConverted(
   http: UpstreamClient,
   request: ConversionRequest,
   candidate: RoutedCandidate,
-  signal: AbortSignal,
+  signal: ClientAbort,
 ): Promise<ConvertedResult> {
   const { entity, apiKey } = candidate.provider;
   const encoded = request.upstream.encodeRequest(

@@ -11,6 +11,7 @@ import { attemptFailure, RetryableFailure, retryableAnswer } from './upstream-fa
 /** What an attempt needs from the request; count_tokens calls pass a reduced context. */
 export type AttemptContext = Pick<ProxyContext, 'stream' | 'startedAt'>;
 import { UpstreamClient, UpstreamResponse } from './upstream-client';
+import { ClientAbort } from './client-abort';
 
 /** The upstream said no for a reason another provider would share (400, 413, 422…). */
 export interface UpstreamRejection {
@@ -55,7 +56,7 @@ export async function attemptPassThrough(
   context: AttemptContext,
   spec: PassThroughSpec,
   candidate: RoutedCandidate,
-  signal: AbortSignal,
+  signal: ClientAbort,
 ): Promise<AttemptResult> {
   const { entity, apiKey } = candidate.provider;
   let response: UpstreamResponse;
@@ -84,7 +85,7 @@ async function readResponse(
   response: UpstreamResponse,
   context: AttemptContext,
   spec: PassThroughSpec,
-  signal: AbortSignal,
+  signal: ClientAbort,
 ): Promise<AttemptResult> {
   const status = response.statusCode;
   const contentType = headerValue(response.headers['content-type']) ?? 'application/json';

@@ -30,6 +30,7 @@ import { decodeClientRequest, relayConverted } from './conversion/converted-rela
 import { attemptConverted, ConvertedResult } from './converted-attempt';
 import { AnthropicTap } from './stream-tap';
 import { UpstreamClient } from './upstream-client';
+import { ClientAbort } from './client-abort';
 import { ClientAbortedError, describeFailure, RetryableFailure } from './upstream-failure';
 import { isMalformedFrame, SseFrameTooLargeError } from './sse-frame-gate';
 
@@ -69,13 +70,13 @@ export class ProxyPipeline {
     const routing = this.router.candidates(this.routeQuery(context));
     routing.catch(() => undefined);
     const reservation = await this.requestLimits.admit(context);
-    const abort = new AbortController();
+    const abort = new ClientAbort();
     response.on('close', () => {
       if (!response.writableFinished) abort.abort();
     });
     const outcome = emptyOutcome();
     try {
-      await this.run(context, await routing, response, abort.signal, outcome);
+      await this.run(context, await routing, response, abort, outcome);
     } catch (error: unknown) {
       if (!(error instanceof ClientAbortedError)) {
         // Refused without an upstream answer (no provider, a body that cannot be converted): the
@@ -130,7 +131,7 @@ export class ProxyPipeline {
     context: ProxyContext,
     candidates: RoutedCandidate[],
     response: ServerResponse,
-    signal: AbortSignal,
+    signal: ClientAbort,
     outcome: ProxyOutcome,
   ): Promise<void> {
     if (candidates.length === 0) {
@@ -195,7 +196,7 @@ export class ProxyPipeline {
     context: ProxyContext,
     candidate: RoutedCandidate,
     conversion: ConversionContext,
-    signal: AbortSignal,
+    signal: ClientAbort,
     response: ServerResponse,
     outcome: ProxyOutcome,
   ): Promise<RetryableFailure | 'done'> {
@@ -274,7 +275,7 @@ export class ProxyPipeline {
       sessionId: null,
     });
     const attempt = { stream: false, startedAt: performance.now() };
-    const signal = new AbortController().signal;
+    const signal = new ClientAbort();
     let lastFailure: RetryableFailure | null = null;
     for (const candidate of candidates.slice(0, this.config.env.GATEWAY_MAX_ATTEMPTS)) {
       const spec = countTokensSpec(context, candidate);

@@ -4,6 +4,7 @@ import { EgressAllowlist, egressAllowlistFromEnv } from '../common/egress/egress
 import { createGuardedAgent } from '../common/egress/guarded-agent';
 import { AppConfig } from '../config/app-config';
 import { ProviderTimeouts } from '../providers/provider.entity';
+import { ClientAbort } from './client-abort';
 
 export const DEFAULT_TIMEOUTS: Required<ProviderTimeouts> = {
   connectMs: 10_000,
@@ -18,7 +19,8 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   body?: Buffer;
   timeouts: ProviderTimeouts;
-  signal: AbortSignal;
+  /** The client's hang-up (proxy requests) or a deadline (health probes). */
+  signal: AbortSignal | ClientAbort;
   /**
    * The provider may reach private/loopback addresses (an operator's explicit per-provider
    * permission). Absent or false: only public addresses and those `EGRESS_ALLOWLIST` permits.

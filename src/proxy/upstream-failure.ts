@@ -77,7 +77,7 @@ export class ClientAbortedError extends Error {
 }
 
 /** An exception of an attempt: the client's disconnect ends the request, anything else retries. */
-export function attemptFailure(error: unknown, signal: AbortSignal): RetryableFailure {
+export function attemptFailure(error: unknown, signal: { aborted: boolean }): RetryableFailure {
   if (isAbort(error) || signal.aborted) throw new ClientAbortedError();
   return failureFromError(error);
 }

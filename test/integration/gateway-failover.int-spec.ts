@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { GatewayProcess } from '../support/gateway-process';
-import { seedProvider, seedUserAndKey, waitForRequest } from '../support/seed';
+import { seedProvider, seedUserAndKey, waitForLedger, waitForRequest } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
 
@@ -331,6 +331,38 @@ describe('Gateway: failover, breaker, stickiness, disconnects', () => {
       expect(row).toMatchObject({ status: 'aborted', error_class: 'client_aborted' });
       expect(Number(row?.input_tokens)).toBe(21);
       await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(upstream.abortedRequests).toBe(1);
+    });
+
+    it('should abort an upstream request that has not answered yet when the client hangs up', async () => {
+      // A first-byte timeout far beyond the test: only the client's hang-up can end the attempt.
+      const { upstreams, caller } = await fixture([
+        { priority: 0, timeouts: { connectMs: 1000, firstByteMs: 60_000, idleMs: 60_000 } },
+      ]);
+      const upstream = upstreams[0];
+      upstream.always({ kind: 'hang' });
+      const request = httpRequest(`${ctx.baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': caller.key,
+          'anthropic-version': '2023-06-01',
+        },
+      });
+      request.on('error', () => undefined);
+      request.end(JSON.stringify(BODY));
+      const deadline = Date.now() + 5_000;
+      while (upstream.requests.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(upstream.requests).toHaveLength(1);
+      const hungUpAt = Date.now();
+      request.destroy();
+      const [row] = await waitForLedger(db, caller.keyId, 1, 5_000);
+      expect(row).toMatchObject({ status: 'aborted', error_class: 'client_aborted' });
+      while (upstream.abortedRequests === 0 && Date.now() - hungUpAt < 5_000) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       expect(upstream.abortedRequests).toBe(1);
     });
   });

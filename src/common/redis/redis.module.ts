@@ -2,6 +2,7 @@ import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { closeRedis } from './close-redis';
+import { coalesceWrites } from './coalesced-writes';
 import { redisOptionsFromUrl } from './redis-connection';
 import { REDIS_CLIENT } from './redis.tokens';
 
@@ -13,11 +14,11 @@ import { REDIS_CLIENT } from './redis.tokens';
       inject: [AppConfig],
       useFactory: (config: AppConfig): Redis => {
         // Commands issued in the same event-loop turn (by concurrent requests: limits, breaker
-        // states, sessions) leave in one write instead of one syscall each.
-        const client = new Redis({
-          ...redisOptionsFromUrl(config.env.REDIS_URL),
-          enableAutoPipelining: true,
-        });
+        // states, sessions) leave in one write instead of one syscall each; see coalesceWrites
+        // for why this is not ioredis' auto-pipelining.
+        const client = coalesceWrites(
+          new Redis({ ...redisOptionsFromUrl(config.env.REDIS_URL), enableAutoPipelining: false }),
+        );
         // Connection errors surface through failed commands; an unhandled 'error' event would crash.
         client.on('error', () => undefined);
         return client;
