@@ -7,11 +7,11 @@ import { isMalformedFrame, SseFrameGate, SseFrameTooLargeError } from './sse-fra
 import { ProxyContext } from './proxy-context';
 import { StreamTap } from './stream-tap';
 import { attemptFailure, RetryableFailure, retryableAnswer } from './upstream-failure';
+import { UpstreamClient, UpstreamResponse } from './upstream-client';
+import { ClientAbort } from './client-abort';
 
 /** What an attempt needs from the request; count_tokens calls pass a reduced context. */
 export type AttemptContext = Pick<ProxyContext, 'stream' | 'startedAt'>;
-import { UpstreamClient, UpstreamResponse } from './upstream-client';
-import { ClientAbort } from './client-abort';
 
 /** The upstream said no for a reason another provider would share (400, 413, 422…). */
 export interface UpstreamRejection {
