@@ -919,7 +919,7 @@ async function main() {
     REDIS_URL: SETTINGS.redisUrl,
     ADMIN_TOKEN: adminToken,
     MASTER_KEY: randomBytes(32).toString('base64'),
-    CCH_ROLES: 'gateway,admin,worker',
+    CCH_ROLES: env.BENCH_CCH_ROLES ?? 'gateway,admin,worker',
     LOG_LEVEL: 'warn',
     TRUST_PROXY: 'false',
     EGRESS_ALLOWLIST: '127.0.0.1/32',
