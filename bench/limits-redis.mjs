@@ -18,6 +18,15 @@ const CONCURRENCY = Number(process.env.BENCH_LIMITS_CONCURRENCY ?? 32);
 const require = createRequire(join(CCH_DIR, 'package.json'));
 const Redis = require('ioredis');
 const { LimitsEngine } = require(join(CCH_DIR, 'dist/src/limits/limits-engine.js'));
+// The gateway's Redis client sends the commands of one event-loop turn in one write; builds from
+// before coalesceWrites used ioredis' auto-pipelining for that.
+const coalesceWrites = (() => {
+  try {
+    return require(join(CCH_DIR, 'dist/src/common/redis/coalesced-writes.js')).coalesceWrites;
+  } catch {
+    return null;
+  }
+})();
 
 async function startRedis() {
   const port = await freePort();
@@ -28,7 +37,13 @@ async function startRedis() {
       stdio: 'ignore',
     },
   );
-  const redis = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis({
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: coalesceWrites === null,
+  });
+  coalesceWrites?.(redis);
   for (let attempt = 0; ; attempt += 1) {
     try {
       await redis.connect();
