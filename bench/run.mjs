@@ -56,7 +56,13 @@ const SETTINGS = {
   soakSeconds: num(env.BENCH_SOAK_SECONDS, 0),
   soakConcurrency: num(env.BENCH_SOAK_CONCURRENCY, 16),
   lanes: list(env.BENCH_LANES, 'small,stream,large,translate'),
-  targets: list(env.BENCH_TARGETS, 'direct,floor,cch'),
+  // Portkey's open-source gateway (the Node gateway of the public benchmarks), when installed:
+  // the path of its build/start-server.js (see bench/README.md).
+  portkey: env.BENCH_PORTKEY ? resolve(env.BENCH_PORTKEY) : null,
+  targets: list(
+    env.BENCH_TARGETS,
+    env.BENCH_PORTKEY ? 'direct,floor,cch,portkey' : 'direct,floor,cch',
+  ),
   upstreamLatencyMs: num(env.BENCH_UPSTREAM_LATENCY_MS, 0),
   // Limits in the steady state of a busy scope (see fillRollingWindows); 0 leaves keys fresh.
   steadyLimits: env.BENCH_STEADY_LIMITS !== '0',
@@ -79,8 +85,19 @@ for (const lane of SETTINGS.lanes) {
     throw new Error(`unknown lane ${lane} (${LANE_NAMES.join(', ')})`);
 }
 for (const target of SETTINGS.targets) {
-  if (!['direct', 'floor', 'cch'].includes(target)) throw new Error(`unknown target ${target}`);
+  if (!['direct', 'floor', 'cch', 'portkey'].includes(target))
+    throw new Error(`unknown target ${target}`);
+  if (target === 'portkey' && !SETTINGS.portkey)
+    throw new Error('target portkey needs BENCH_PORTKEY (the path of its build/start-server.js)');
 }
+/**
+ * Portkey runs the non-streaming Anthropic lanes. It has no Anthropic-client → Chat-provider
+ * lane, and its streams from a custom host fail here (1.15.2 on Node 20: HTTP 500, "TypeError:
+ * immutable" appending to the upstream response's headers).
+ */
+const PORTKEY_LANES = new Set(['small', 'large']);
+const laneTargets = (lane) =>
+  SETTINGS.targets.filter((target) => target !== 'portkey' || PORTKEY_LANES.has(lane));
 if (
   [...SETTINGS.concurrency, ...SETTINGS.streamConcurrency].some(
     (c) => !Number.isInteger(c) || c < 1,
@@ -311,13 +328,13 @@ async function admin(base, token, method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
-async function waitReady(base, child, timeoutMs = 60_000) {
+async function waitReady(base, child, timeoutMs = 60_000, path = '/readyz') {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null)
-      throw new Error(`CCH exited (${child.exitCode}):\n${child.output()}`);
+      throw new Error(`${child.benchName} exited (${child.exitCode}):\n${child.output()}`);
     try {
-      const response = await request(`${base}/readyz`);
+      const response = await request(`${base}${path}`);
       await response.body.dump();
       if (response.statusCode === 200) return;
     } catch {
@@ -325,7 +342,7 @@ async function waitReady(base, child, timeoutMs = 60_000) {
     }
     await sleep(200);
   }
-  throw new Error(`CCH not ready after ${timeoutMs} ms:\n${child.output()}`);
+  throw new Error(`${child.benchName} not ready after ${timeoutMs} ms:\n${child.output()}`);
 }
 
 // ----------------------------------------------------------------------------- measurement
@@ -362,6 +379,8 @@ function runAutocannon({ url, headers, body, connections, seconds }) {
     const samples = [];
     const overheads = [];
     let non2xx = 0;
+    /** status → count of the non-2xx answers, so a failed run says how it failed. */
+    const failedStatuses = {};
     const started = performance.now();
     const instance = autocannon(
       {
@@ -390,6 +409,7 @@ function runAutocannon({ url, headers, body, connections, seconds }) {
           latencyMs: summarise(samples),
           ...(overheads.length > 0 ? { overheadMs: summarise(overheads) } : {}),
           non2xx,
+          ...(non2xx > 0 ? { failedStatuses } : {}),
           errors: result.errors,
           timeouts: result.timeouts,
         });
@@ -397,7 +417,10 @@ function runAutocannon({ url, headers, body, connections, seconds }) {
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
-      else non2xx += 1;
+      else {
+        non2xx += 1;
+        failedStatuses[statusCode] = (failedStatuses[statusCode] ?? 0) + 1;
+      }
     });
   });
 }
@@ -584,6 +607,25 @@ parentPort.on('message', () => {
 });
 `;
 
+/** Portkey's gateway on a free port, ready when its root answers. */
+async function startPortkey() {
+  const port = await freePort();
+  const child = spawnChild(
+    'Portkey',
+    [
+      '--require',
+      join(ROOT, 'bench', 'exit-with-parent.cjs'),
+      SETTINGS.portkey,
+      `--port=${port}`,
+      '--headless',
+    ],
+    { env: { ...env, NODE_ENV: 'production' } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, child, 30_000, '/');
+  return { url, pid: child.pid };
+}
+
 // ---------------------------------------------------------------------------------- lanes
 function laneSpecs(keys) {
   const anthropicHeaders = (key) => ({
@@ -643,9 +685,18 @@ function requestFor(spec, target, bases) {
   const side = viaCch ? spec.cch : spec.upstream;
   const expect =
     typeof spec.expect === 'string' ? spec.expect : viaCch ? spec.expect.cch : spec.expect.upstream;
+  // Portkey is told the provider and the upstream's address per request, in its own headers.
+  const headers =
+    target === 'portkey'
+      ? {
+          ...side.headers,
+          'x-portkey-provider': 'anthropic',
+          'x-portkey-custom-host': `${bases.direct}/v1`,
+        }
+      : side.headers;
   return {
     url: `${bases[target]}${side.path}`,
-    headers: side.headers,
+    headers,
     body: viaCch ? spec.body : (spec.upstreamBody ?? spec.body),
     expect,
   };
@@ -703,6 +754,30 @@ function table(results) {
     }
   }
   return rows.join('\n');
+}
+
+/** Portkey beside CCH, lane by lane: what each adds over direct, and what it costs in CPU. */
+function portkeyTable(results) {
+  const rows = [
+    '| lane | c | Portkey rps | Portkey p50/p99 ms | Portkey added p50/p99 ms | Portkey CPU µs/req | Portkey peak RSS MB | CCH rps | CCH added p50/p99 ms | CCH CPU µs/req |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const lane of SETTINGS.lanes) {
+    for (const c of concurrencyOf(lane)) {
+      const find = (target) =>
+        results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
+      const [direct, cch, portkey] = [find('direct'), find('cch'), find('portkey')];
+      if (!portkey) continue;
+      const added = (run) =>
+        run && direct
+          ? `${fmt(run.latencyMs.p50 - direct.latencyMs.p50)} / ${fmt(run.latencyMs.p99 - direct.latencyMs.p99)}`
+          : '–';
+      rows.push(
+        `| ${lane} | ${c} | ${fmtRps(portkey.rps)} | ${fmt(portkey.latencyMs.p50)} / ${fmt(portkey.latencyMs.p99)} | ${added(portkey)} | ${fmt(portkey.cpuUsPerRequest, 0)} | ${fmt(portkey.peakRssMb, 0)} | ${fmtRps(cch?.rps)} | ${added(cch)} | ${fmt(cch?.cpuUsPerRequest, 0)} |`,
+      );
+    }
+  }
+  return rows.length > 2 ? rows.join('\n') : null;
 }
 
 /** One target of issue 7 judged from this run's rows: the value, the bound and met or not. */
@@ -900,6 +975,7 @@ async function main() {
     env: { ...env, FLOOR_UPSTREAM: fakeUrl },
   });
   const floorUrl = `http://127.0.0.1:${await waitForListening(floor)}`;
+  const portkey = SETTINGS.targets.includes('portkey') ? await startPortkey() : null;
 
   // 2. CCH with a scratch database and Redis DB of its own
   const databaseUrl = `${SETTINGS.pgUrl}/${SETTINGS.database}`;
@@ -970,13 +1046,13 @@ async function main() {
     limits,
     providerGroup: 'bench-translate',
   });
-  const bases = { direct: fakeUrl, floor: floorUrl, cch: cchUrl };
+  const bases = { direct: fakeUrl, floor: floorUrl, cch: cchUrl, portkey: portkey?.url };
   const specs = laneSpecs({ anthropic: anthropicKey.key, translate: translateKey.key });
 
   // 4. sanity: every lane answers correctly through every target (retry briefly while the
   // provider directory picks up the new providers)
   for (const lane of SETTINGS.lanes) {
-    for (const target of SETTINGS.targets) {
+    for (const target of laneTargets(lane)) {
       const req = requestFor(specs[lane], target, bases);
       for (let attempt = 0; ; attempt += 1) {
         try {
@@ -1016,7 +1092,7 @@ async function main() {
   }
   for (const lane of soak ? [] : SETTINGS.lanes) {
     const spec = specs[lane];
-    for (const target of SETTINGS.targets) {
+    for (const target of laneTargets(lane)) {
       if (SETTINGS.warmupSeconds > 0) {
         const req = requestFor(spec, target, bases);
         const warm = {
@@ -1029,10 +1105,12 @@ async function main() {
       }
     }
     for (const c of concurrencyOf(lane)) {
-      for (const target of SETTINGS.targets) {
+      for (const target of laneTargets(lane)) {
         const req = requestFor(spec, target, bases);
-        const monitor = target === 'cch' ? rssMonitor(cch.pid) : null;
-        const cpuBefore = target === 'cch' ? treeCpuMs(cch.pid) : 0;
+        // The gateways' own processes: CCH's tree, or Portkey's single process.
+        const measured = target === 'cch' ? cch.pid : target === 'portkey' ? portkey.pid : null;
+        const monitor = measured ? rssMonitor(measured) : null;
+        const cpuBefore = measured ? treeCpuMs(measured) : 0;
         const run =
           spec.kind === 'stream'
             ? await runStreamClient({
@@ -1044,8 +1122,8 @@ async function main() {
             : await runAutocannon({ ...req, connections: c, seconds: SETTINGS.seconds });
         const peakRssMb = monitor ? await monitor.stop() : undefined;
         const cpuUsPerRequest =
-          target === 'cch' && run.requests > 0
-            ? ((treeCpuMs(cch.pid) - cpuBefore) * 1000) / run.requests
+          measured && run.requests > 0
+            ? ((treeCpuMs(measured) - cpuBefore) * 1000) / run.requests
             : undefined;
         const row = {
           lane,
@@ -1063,7 +1141,7 @@ async function main() {
               ? `, own p50 ${fmt(run.overheadMs.p50)} / p99 ${fmt(run.overheadMs.p99)} ms`
               : '') +
             (run.non2xx + run.errors + run.timeouts > 0
-              ? `, FAILED ${run.non2xx} non-2xx / ${run.errors} errors / ${run.timeouts} timeouts`
+              ? `, FAILED ${run.non2xx} non-2xx${run.failedStatuses ? ` ${JSON.stringify(run.failedStatuses)}` : ''} / ${run.errors} errors / ${run.timeouts} timeouts`
               : '') +
             (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : '') +
             (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : ''),
@@ -1074,7 +1152,9 @@ async function main() {
   }
 
   const cchRssEndMb = treeRssMb(cch.pid);
-  const markdown = soak ? soakTable(soak) : `${table(results)}\n\n${targetsTable(results)}`;
+  const markdown = soak
+    ? soakTable(soak)
+    : [table(results), targetsTable(results), portkeyTable(results)].filter(Boolean).join('\n\n');
   const finishedAt = new Date();
   const report = {
     startedAt: startedAt.toISOString(),
