@@ -724,6 +724,16 @@ const fmt = (value, digits = 2) =>
 const fmtRps = (value) =>
   value === null || value === undefined ? '–' : Math.round(value).toString();
 
+/** The run of one target in one lane at one concurrency, if it was measured. */
+const findRun = (results, lane, c, target) =>
+  results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
+
+/** "p50 / p99" of what `run` adds over `direct`, or '–'. */
+const addedCell = (run, direct) =>
+  run && direct
+    ? `${fmt(run.latencyMs.p50 - direct.latencyMs.p50)} / ${fmt(run.latencyMs.p99 - direct.latencyMs.p99)}`
+    : '–';
+
 function table(results) {
   const rows = [];
   rows.push(
@@ -734,15 +744,11 @@ function table(results) {
     run ? [fmtRps(run.rps), `${fmt(run.latencyMs.p50)} / ${fmt(run.latencyMs.p99)}`] : ['–', '–'];
   for (const lane of SETTINGS.lanes) {
     for (const c of concurrencyOf(lane)) {
-      const find = (target) =>
-        results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
+      const find = (target) => findRun(results, lane, c, target);
       const direct = find('direct');
       const floor = find('floor');
       const cch = find('cch');
-      const added =
-        direct && cch
-          ? `${fmt(cch.latencyMs.p50 - direct.latencyMs.p50)} / ${fmt(cch.latencyMs.p99 - direct.latencyMs.p99)}`
-          : '–';
+      const added = addedCell(cch, direct);
       const stream = (direct ?? cch ?? floor)?.ttfbMs !== undefined;
       const ttfb = stream ? [direct, floor, cch].map((r) => fmt(r?.ttfbMs?.p50)).join(' / ') : '–';
       const stalled = stream ? [direct, floor, cch].map((r) => r?.stalled ?? '–').join(' / ') : '–';
@@ -764,14 +770,11 @@ function portkeyTable(results) {
   ];
   for (const lane of SETTINGS.lanes) {
     for (const c of concurrencyOf(lane)) {
-      const find = (target) =>
-        results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
-      const [direct, cch, portkey] = [find('direct'), find('cch'), find('portkey')];
+      const [direct, cch, portkey] = ['direct', 'cch', 'portkey'].map((target) =>
+        findRun(results, lane, c, target),
+      );
       if (!portkey) continue;
-      const added = (run) =>
-        run && direct
-          ? `${fmt(run.latencyMs.p50 - direct.latencyMs.p50)} / ${fmt(run.latencyMs.p99 - direct.latencyMs.p99)}`
-          : '–';
+      const added = (run) => addedCell(run, direct);
       rows.push(
         `| ${lane} | ${c} | ${fmtRps(portkey.rps)} | ${fmt(portkey.latencyMs.p50)} / ${fmt(portkey.latencyMs.p99)} | ${added(portkey)} | ${fmt(portkey.cpuUsPerRequest, 0)} | ${fmt(portkey.peakRssMb, 0)} | ${fmtRps(cch?.rps)} | ${added(cch)} | ${fmt(cch?.cpuUsPerRequest, 0)} |`,
       );
@@ -782,8 +785,7 @@ function portkeyTable(results) {
 
 /** One target of issue 7 judged from this run's rows: the value, the bound and met or not. */
 function targetsTable(results) {
-  const find = (lane, c, target) =>
-    results.find((r) => r.lane === lane && r.concurrency === c && r.target === target);
+  const find = (lane, c, target) => findRun(results, lane, c, target);
   const added = (lane, c, pick) => {
     const direct = find(lane, c, 'direct');
     const cch = find(lane, c, 'cch');

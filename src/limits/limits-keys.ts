@@ -2,6 +2,7 @@ import type { CalendarWindowSet } from './limit-windows';
 import type { ScopeReadKeys } from './limits-reads';
 import type { ScopeKeyPart } from './limits.scripts';
 import type { LimitScopeRef } from './limits.types';
+import { ScopeMemo } from './scope-memo';
 
 /** Scopes whose key names are kept; past this the cache starts over (names are cheap to redo). */
 const MAX_CACHED_SCOPES = 10_000;
@@ -19,9 +20,7 @@ interface ScopeNames {
  * window), not per request.
  */
 export class LimitsKeys {
-  /** kind → id → names (two lookups instead of building a string to look one up). */
-  private readonly names = new Map<string, Map<string, ScopeNames>>();
-  private cachedScopes = 0;
+  private readonly names = new ScopeMemo<ScopeNames>(MAX_CACHED_SCOPES);
 
   constructor(
     private readonly prefix: string,
@@ -100,24 +99,14 @@ export class LimitsKeys {
   }
 
   private namesOf(scope: LimitScopeRef): ScopeNames {
-    let ofKind = this.names.get(scope.kind);
-    if (!ofKind) {
-      ofKind = new Map();
-      this.names.set(scope.kind, ofKind);
-    }
-    let names = ofKind.get(scope.id);
+    let names = this.names.get(scope);
     if (!names) {
-      if (this.cachedScopes >= MAX_CACHED_SCOPES) {
-        for (const scopes of this.names.values()) scopes.clear();
-        this.cachedScopes = 0;
-      }
       names = {
         base: `${this.prefix}${scope.kind}:${scope.id}:`,
         parts: new Map(),
         calendar: null,
       };
-      ofKind.set(scope.id, names);
-      this.cachedScopes += 1;
+      this.names.set(scope, names);
     }
     return names;
   }

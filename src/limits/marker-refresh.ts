@@ -1,4 +1,5 @@
 import type { LimitScopeRef } from './limits.types';
+import { ScopeMemo } from './scope-memo';
 
 /** Past this many scopes the record starts over (a forgotten scope is only refreshed early). */
 const MAX_SCOPES = 10_000;
@@ -10,9 +11,8 @@ const MAX_SCOPES = 10_000;
  * minute per scope per process keeps them alive just as well.
  */
 export class MarkerRefreshes {
-  /** kind → id → when last claimed (ms). */
-  private readonly claimed = new Map<string, Map<string, number>>();
-  private scopes = 0;
+  /** When each scope was last claimed (ms). */
+  private readonly claimed = new ScopeMemo<number>(MAX_SCOPES);
 
   constructor(private readonly intervalMs = 60_000) {}
 
@@ -22,23 +22,10 @@ export class MarkerRefreshes {
    * weeks before anything could expire).
    */
   claim(scope: LimitScopeRef, now: number): boolean {
-    let ofKind = this.claimed.get(scope.kind);
-    if (!ofKind) {
-      ofKind = new Map();
-      this.claimed.set(scope.kind, ofKind);
-    }
-    const last = ofKind.get(scope.id);
+    const last = this.claimed.get(scope);
     // A clock that went back (another replica's, a test's) counts as due.
     if (last !== undefined && now >= last && now - last < this.intervalMs) return false;
-    if (last === undefined) {
-      if (this.scopes >= MAX_SCOPES) {
-        this.claimed.clear();
-        this.scopes = 0;
-        return this.claim(scope, now);
-      }
-      this.scopes += 1;
-    }
-    ofKind.set(scope.id, now);
+    this.claimed.set(scope, now);
     return true;
   }
 }
