@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
+import { evalshaCommand } from './resp-command';
 
 /** A Lua script run by its SHA, loading it once when the server has not cached it yet. */
 export class LuaScript {
@@ -12,7 +13,7 @@ export class LuaScript {
   /** EVALSHA, falling back to EVAL once when the server answers NOSCRIPT. */
   async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await redis.sendCommand(evalshaCommand(this.sha, keys, args));
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
         return redis.eval(this.source, keys.length, ...keys, ...args);
