@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
+import { Limits } from '../common/limits/limits';
 import { AppConfig } from '../config/app-config';
 import { LimitsService } from '../limits/limits.service';
 import { ProviderType } from '../providers/provider.entity';
@@ -69,27 +70,21 @@ export class ProviderRouter implements OnApplicationShutdown {
   }
 
   async candidates(query: RouteQuery): Promise<RoutedCandidate[]> {
-    const providers = await this.directory.enabled();
-    const byId = new Map(providers.map((live) => [live.entity.id, live]));
-    const budgeted = providers.filter(({ entity }) => Object.keys(entity.limits).length > 0);
+    const { byId, ids, budgeted, routables } = snapshotView(await this.directory.enabled());
     const [states, stickyProviderId, exhausted] = await Promise.all([
-      this.breaker.states([...byId.keys()]),
+      this.breaker.states(ids),
       query.sessionId ? this.stickiness.get(query.userId, query.sessionId) : Promise.resolve(null),
       // Only providers with limits cost a Redis read; the rest can never be exhausted.
       budgeted.length > 0
-        ? this.limits.exhaustedProviders(
-            budgeted.map(({ entity }) => ({ id: entity.id, limits: entity.limits })),
-          )
+        ? this.limits.exhaustedProviders(budgeted)
         : Promise.resolve(new Set<string>()),
     ]);
     // Open breakers and spent provider budgets are out; half-open providers stay in and compete
     // for the single probe permit.
-    const excluded = new Set([
-      ...[...states].filter(([, state]) => state === 'open').map(([id]) => id),
-      ...exhausted,
-    ]);
+    const excluded = new Set(exhausted);
+    for (const [id, state] of states) if (state === 'open') excluded.add(id);
     const ordered = orderCandidates(
-      providers.map((live) => routable(live)),
+      routables,
       {
         protocols: query.protocols,
         group: query.group,
@@ -146,6 +141,37 @@ export class ProviderRouter implements OnApplicationShutdown {
   bindSession(userId: string, sessionId: string | null, providerId: string): Promise<void> {
     return sessionId ? this.stickiness.bind(userId, sessionId, providerId) : Promise.resolve();
   }
+}
+
+/** What routing derives from one provider snapshot, which every request of its lifetime shares. */
+interface SnapshotView {
+  byId: ReadonlyMap<string, LiveProvider>;
+  ids: readonly string[];
+  budgeted: readonly { id: string; limits: Limits }[];
+  routables: readonly RoutableProvider[];
+}
+
+/**
+ * The directory hands out one array per snapshot (a reload makes a new one), so the view is
+ * built once per snapshot instead of once per request; a dropped snapshot takes its view along.
+ */
+const views = new WeakMap<readonly LiveProvider[], SnapshotView>();
+
+function snapshotView(providers: readonly LiveProvider[]): SnapshotView {
+  let view = views.get(providers);
+  if (!view) {
+    const byId = new Map(providers.map((live) => [live.entity.id, live]));
+    view = {
+      byId,
+      ids: [...byId.keys()],
+      budgeted: providers
+        .filter(({ entity }) => Object.keys(entity.limits).length > 0)
+        .map(({ entity }) => ({ id: entity.id, limits: entity.limits })),
+      routables: providers.map((live) => routable(live)),
+    };
+    views.set(providers, view);
+  }
+  return view;
 }
 
 function routable({ entity }: LiveProvider): RoutableProvider {
