@@ -77,6 +77,8 @@ const SETTINGS = {
   skipBuild: env.BENCH_SKIP_BUILD === '1',
   // Another checkout (with its own dist/ built and config/) to measure instead of this one.
   cchDir: env.BENCH_CCH_DIR ? resolve(env.BENCH_CCH_DIR) : ROOT,
+  // A Redis PING every 2 ms from a process of its own during every run (bench/redis-probe.mjs).
+  redisProbe: env.BENCH_REDIS_PROBE === '1',
 };
 
 const LANE_NAMES = ['small', 'stream', 'large', 'translate', 'translate-stream'];
@@ -183,6 +185,45 @@ function waitForListening(child, timeoutMs = 15_000) {
     };
     child.stdout.on('data', onData);
     child.on('exit', onExit);
+  });
+}
+
+/** The Redis probe child (bench/redis-probe.mjs), started once; null when not asked for. */
+async function startRedisProbe() {
+  if (!SETTINGS.redisProbe) return null;
+  const child = spawnChild('redis probe', ['bench/redis-probe.mjs'], {
+    env: { ...env, BENCH_REDIS_URL: SETTINGS.redisUrl },
+  });
+  await waitForLine(child, /^READY$/m);
+  return {
+    start: () => child.stdin.write('start\n'),
+    /** The round trips since `start`: { n, p50, p99, p999, max } in ms. */
+    stop: async () => {
+      const reply = waitForLine(child, /^PROBE (.+)$/m);
+      child.stdin.write('stop\n');
+      return JSON.parse((await reply)[1]);
+    },
+  };
+}
+
+function waitForLine(child, pattern, timeoutMs = 10_000) {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      child.stdout.off('data', onData);
+      reject(
+        new Error(`${child.benchName}: no ${pattern} within ${timeoutMs} ms: ${child.output()}`),
+      );
+    }, timeoutMs);
+    const onData = (chunk) => {
+      buffer += chunk.toString();
+      const match = pattern.exec(buffer);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      resolve(match);
+    };
+    child.stdout.on('data', onData);
   });
 }
 
@@ -862,7 +903,17 @@ function targetsTable(results) {
     10,
     'ms',
   );
-  return ['| target | measured | bound | result |', '|---|---:|---:|---|', ...rows].join('\n');
+  const table = ['| target | measured | bound | result |', '|---|---:|---:|---|', ...rows];
+  const probe = find('small', 1, 'cch')?.redisPingMs;
+  if (probe) {
+    table.push(
+      '',
+      `During the small c=1 CCH run, a Redis PING from a process of its own (BENCH_REDIS_PROBE) took ` +
+        `p50 ${fmt(probe.p50)} / p99 ${fmt(probe.p99)} / p99.9 ${fmt(probe.p999)} ms: ` +
+        `CCH's admission is one such round trip on every request's path.`,
+    );
+  }
+  return table.join('\n');
 }
 
 /**
@@ -978,6 +1029,7 @@ async function main() {
   });
   const floorUrl = `http://127.0.0.1:${await waitForListening(floor)}`;
   const portkey = SETTINGS.targets.includes('portkey') ? await startPortkey() : null;
+  const redisProbe = await startRedisProbe();
 
   // 2. CCH with a scratch database and Redis DB of its own
   const databaseUrl = `${SETTINGS.pgUrl}/${SETTINGS.database}`;
@@ -1113,6 +1165,7 @@ async function main() {
         const measured = target === 'cch' ? cch.pid : target === 'portkey' ? portkey.pid : null;
         const monitor = measured ? rssMonitor(measured) : null;
         const cpuBefore = measured ? treeCpuMs(measured) : 0;
+        redisProbe?.start();
         const run =
           spec.kind === 'stream'
             ? await runStreamClient({
@@ -1123,6 +1176,7 @@ async function main() {
               })
             : await runAutocannon({ ...req, connections: c, seconds: SETTINGS.seconds });
         const peakRssMb = monitor ? await monitor.stop() : undefined;
+        const redisPingMs = redisProbe ? await redisProbe.stop() : undefined;
         const cpuUsPerRequest =
           measured && run.requests > 0
             ? ((treeCpuMs(measured) - cpuBefore) * 1000) / run.requests
@@ -1134,6 +1188,7 @@ async function main() {
           ...run,
           ...(peakRssMb ? { peakRssMb } : {}),
           ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
+          ...(redisPingMs ? { redisPingMs } : {}),
         };
         results.push(row);
         log(
@@ -1146,7 +1201,10 @@ async function main() {
               ? `, FAILED ${run.non2xx} non-2xx${run.failedStatuses ? ` ${JSON.stringify(run.failedStatuses)}` : ''} / ${run.errors} errors / ${run.timeouts} timeouts`
               : '') +
             (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : '') +
-            (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : ''),
+            (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : '') +
+            (redisPingMs
+              ? `, Redis PING p50 ${fmt(redisPingMs.p50)} / p99 ${fmt(redisPingMs.p99)} ms`
+              : ''),
         );
         if (cch.exitCode !== null) throw new Error(`CCH died during the run:\n${cch.output()}`);
       }
