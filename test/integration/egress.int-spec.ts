@@ -20,6 +20,7 @@ import { call } from '../support/http';
 import { seedProvider, seedUserAndKey } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
+import { askMessages, servedBy } from '../support/served-by';
 
 /** An HTTP server on 127.0.0.1 that counts the TCP connections and requests reaching it. */
 class CountingServer {
@@ -316,31 +317,7 @@ describe('egress guard', () => {
       await ctx.close();
     });
 
-    const ask = () =>
-      call(ctx.baseUrl, 'POST', '/v1/messages', {
-        token: null,
-        headers: { 'x-api-key': caller.key },
-        body: {
-          model: 'claude-sonnet-4-6',
-          max_tokens: 10,
-          messages: [{ role: 'user', content: 'hi' }],
-        },
-      });
-
-    /** Asks until the answer comes from `expected` (a PATCH reaches the routing snapshot over pub/sub). */
-    async function servedBy(expected: FakeAnthropic, other: FakeAnthropic): Promise<void> {
-      const deadline = Date.now() + 5_000;
-      for (;;) {
-        const before = { expected: expected.requests.length, other: other.requests.length };
-        const response = await ask();
-        expect(response.status).toBe(200);
-        if (expected.requests.length === before.expected + 1) {
-          expect(other.requests.length).toBe(before.other);
-          return;
-        }
-        if (Date.now() > deadline) throw new Error('the expected provider never served');
-      }
-    }
+    const ask = () => askMessages(ctx.baseUrl, caller.key);
 
     it('defaults to false and reports the flag in the API', async () => {
       const response = await call(ctx.baseUrl, 'GET', `/api/providers/${guardedId}`);
@@ -348,7 +325,7 @@ describe('egress guard', () => {
     });
 
     it('refuses the loopback provider without the flag and fails over to the permitted one', async () => {
-      await servedBy(permitted, guarded);
+      await servedBy(ask, permitted, guarded);
       expect(guarded.requests).toHaveLength(0);
     });
 
@@ -358,13 +335,13 @@ describe('egress guard', () => {
       });
       expect(on.status).toBe(200);
       expect(on.body).toMatchObject({ allowPrivateEgress: true });
-      await servedBy(guarded, permitted);
+      await servedBy(ask, guarded, permitted);
 
       const off = await call(ctx.baseUrl, 'PATCH', `/api/providers/${guardedId}`, {
         body: { allowPrivateEgress: false },
       });
       expect(off.status).toBe(200);
-      await servedBy(permitted, guarded);
+      await servedBy(ask, permitted, guarded);
       // Once the change is seen, the guarded provider gets nothing, not even on a kept-alive socket.
       const servedBefore = guarded.requests.length;
       for (let i = 0; i < 3; i += 1) expect((await ask()).status).toBe(200);
