@@ -478,6 +478,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
   const ttlb = [];
   const overheads = [];
   let stalled = 0;
+  let stalledBeforeFirstByte = 0;
   let incomplete = 0;
   let non2xx = 0;
   let errors = 0;
@@ -516,6 +517,8 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
         ttfb.push((first ?? end) - t0);
         ttlb.push(end - t0);
         if (maxGap > SETTINGS.stallMs) stalled += 1;
+        // Which kind: no first byte for that long, or a gap inside the stream.
+        if ((first ?? end) - t0 > SETTINGS.stallMs) stalledBeforeFirstByte += 1;
         if (!tail.includes(endMarker)) incomplete += 1;
       } catch {
         errors += 1;
@@ -532,6 +535,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
     ttfbMs: summarise(ttfb),
     ...(overheads.length > 0 ? { overheadMs: summarise(overheads) } : {}),
     stalled,
+    stalledBeforeFirstByte,
     incomplete,
     non2xx,
     errors,
@@ -1193,7 +1197,10 @@ async function main() {
         results.push(row);
         log(
           `${lane} c=${c} ${target}: ${fmtRps(run.rps)} rps, p50 ${fmt(run.latencyMs.p50)} ms, p99 ${fmt(run.latencyMs.p99)} ms` +
-            (run.ttfbMs ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms, stalled ${run.stalled}` : '') +
+            (run.ttfbMs
+              ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms, stalled ${run.stalled}` +
+                (run.stalled > 0 ? ` (${run.stalledBeforeFirstByte} before the first byte)` : '')
+              : '') +
             (run.overheadMs
               ? `, own p50 ${fmt(run.overheadMs.p50)} / p99 ${fmt(run.overheadMs.p99)} ms`
               : '') +

@@ -146,6 +146,18 @@ export class EnvSchema {
   GATEWAY_WORKERS = 0;
 
   /**
+   * How a cluster's connections reach its workers. `round-robin` (Node's default): the primary
+   * accepts each connection and hands it to the next worker, waiting for that worker to take it,
+   * so connections are spread evenly, but a burst of new connections under load waits on busy
+   * workers one hand-off at a time (seconds at saturation). `os`: every worker accepts from the
+   * shared socket itself, so a new connection goes to whichever worker is free to take it; the
+   * spread of long-lived connections opened at low load can be uneven.
+   */
+  @IsOptional()
+  @IsIn(['round-robin', 'os'])
+  GATEWAY_CLUSTER_SCHEDULING: 'round-robin' | 'os' = 'round-robin';
+
+  /**
    * Usage records of requests that end within this window go to the ledger as one BullMQ job
    * and one insert. Longer windows cost less per request at low load; records still waiting in
    * memory are flushed on shutdown but lost if the process is killed (SIGKILL, OOM).

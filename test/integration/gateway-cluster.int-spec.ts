@@ -7,6 +7,7 @@ import { waitFor } from '../support/redis-server';
 import { seedUserAndKey, SeededKey } from '../support/seed';
 import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 import { TestApp } from '../support/test-app';
+import { childPids, holdsListeningSocket } from '../support/listening-sockets';
 
 const CHUNKS = 10;
 const CHUNK_DELAY_MS = 200;
@@ -112,6 +113,11 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
     // The BullMQ processors (worker role) run in slot 0 only: once per host, not per fork.
     expect(workers.get('0')?.roles).toBe('gateway,worker');
     expect(workers.get('1')?.roles).toBe('gateway');
+    // Round-robin (the default): the primary alone accepts connections, then hands them over.
+    expect(holdsListeningSocket(cluster.pid, cluster.port)).toBe(true);
+    for (const { pid } of workers.values()) {
+      expect(holdsListeningSocket(Number(pid), cluster.port)).toBe(false);
+    }
 
     // Requests spread over both workers; any worker's /metrics counts all of them (the primary
     // aggregates the workers' registries).
@@ -179,4 +185,27 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
     expect(logs).not.toMatch(/usage queue unavailable|spooling|usage record .* lost/);
     expect(logs).toContain('waiting up to 20000 ms for 1 request(s) in flight');
   }, 60_000);
+
+  it('should let every worker accept connections itself with GATEWAY_CLUSTER_SCHEDULING=os', async () => {
+    const replica = await GatewayProcess.start({
+      GATEWAY_WORKERS: '2',
+      GATEWAY_CLUSTER_SCHEDULING: 'os',
+    });
+    try {
+      let workers: number[] = [];
+      await waitFor(() => {
+        workers = childPids(replica.pid);
+        return Promise.resolve(
+          workers.length === 2 && workers.every((pid) => holdsListeningSocket(pid, replica.port)),
+        );
+      }, 150_000);
+      // Each answers: a few requests on connections of their own all succeed.
+      const statuses = await Promise.all(
+        Array.from({ length: 4 }, () => postMessage(replica.port, caller.key)),
+      );
+      expect(statuses).toEqual([200, 200, 200, 200]);
+    } finally {
+      await replica.stop();
+    }
+  }, 200_000);
 });
