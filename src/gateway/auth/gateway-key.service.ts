@@ -53,6 +53,15 @@ return 0`;
 export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(GatewayKeyService.name);
   private readonly local = new ExpiringCache<KeySnapshot | null>(LOCAL_MAX_ENTRIES);
+  /**
+   * The valid keys of the in-process cache when the invalidation channel came back. They are not
+   * trusted any more (announcements made while it was down are lost), but when neither Redis nor
+   * Postgres can answer for one of them, as just after a Redis restart during a Postgres outage
+   * while the main Redis client is still reconnecting, its snapshot from before is accepted for
+   * LOCAL_TTL_WITHOUT_INVALIDATION_MS: the bound this service already accepts for a revocation
+   * it cannot hear about. Without it, every active key got 503s in that window.
+   */
+  private readonly lastKnown = new ExpiringCache<KeySnapshot>(LOCAL_MAX_ENTRIES);
   private subscriber: Redis | null = null;
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
   private epoch = 0;
@@ -69,10 +78,14 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
       (keyHash) => {
         this.epoch += 1;
         this.local.delete(keyHash);
+        this.lastKnown.delete(keyHash);
       },
       // After a reconnect, announcements sent while we were away are lost: start afresh.
       () => {
         this.epoch += 1;
+        for (const [keyHash, snapshot] of this.local.live()) {
+          if (snapshot) this.lastKnown.set(keyHash, snapshot, LOCAL_TTL_WITHOUT_INVALIDATION_MS);
+        }
         this.local.clear();
       },
     );
@@ -128,11 +141,21 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
 
     const shared = await this.readShared(keyHash);
     if (shared.snapshot !== undefined) {
+      this.lastKnown.delete(keyHash);
       this.remember(keyHash, shared.snapshot, epoch);
       return shared.snapshot;
     }
 
-    const row = await this.readDatabase(keyHash);
+    let row: Awaited<ReturnType<GatewayKeyService['readDatabase']>>;
+    try {
+      row = await this.readDatabase(keyHash);
+    } catch (error: unknown) {
+      // Redis unreachable as well (no generation read): a key valid just before may still pass.
+      const lastKnown = shared.generation === null ? this.lastKnown.get(keyHash) : undefined;
+      if (lastKnown) return lastKnown;
+      throw error;
+    }
+    this.lastKnown.delete(keyHash);
     const snapshot = row?.user ? snapshotOf(row, row.user) : null;
     this.remember(keyHash, snapshot, epoch);
     if (shared.generation !== null) {

@@ -36,4 +36,12 @@ export class ExpiringCache<V> {
   clear(): void {
     this.entries.clear();
   }
+
+  /** The entries that have not expired, oldest first. */
+  *live(): IterableIterator<[string, V]> {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt > now) yield [key, entry.value];
+    }
+  }
 }
