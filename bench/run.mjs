@@ -160,32 +160,9 @@ function spawnChild(name, args, options = {}) {
   return child;
 }
 
-function waitForListening(child, timeoutMs = 15_000) {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => fail(new Error(`${child.benchName} did not start`)), timeoutMs);
-    const onData = (chunk) => {
-      buffer += chunk.toString();
-      const match = /LISTENING (\d+)/.exec(buffer);
-      if (match) {
-        cleanup();
-        resolve(Number(match[1]));
-      }
-    };
-    const onExit = (code) =>
-      fail(new Error(`${child.benchName} exited (${code}): ${child.output()}`));
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.stdout.off('data', onData);
-      child.off('exit', onExit);
-    };
-    const fail = (error) => {
-      cleanup();
-      reject(error);
-    };
-    child.stdout.on('data', onData);
-    child.on('exit', onExit);
-  });
+/** The port a child prints as `LISTENING <port>` once it serves. */
+async function waitForListening(child, timeoutMs = 15_000) {
+  return Number((await waitForLine(child, /LISTENING (\d+)/, timeoutMs))[1]);
 }
 
 /** The Redis probe child (bench/redis-probe.mjs), started once; null when not asked for. */
@@ -206,24 +183,35 @@ async function startRedisProbe() {
   };
 }
 
+/** The first match of `pattern` in a child's output from now on; fails if it exits first. */
 function waitForLine(child, pattern, timeoutMs = 10_000) {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => {
-      child.stdout.off('data', onData);
-      reject(
-        new Error(`${child.benchName}: no ${pattern} within ${timeoutMs} ms: ${child.output()}`),
-      );
-    }, timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`${child.benchName}: no ${pattern} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onData = (chunk) => {
       buffer += chunk.toString();
       const match = pattern.exec(buffer);
-      if (!match) return;
+      if (match) {
+        cleanup();
+        resolve(match);
+      }
+    };
+    const onExit = (code) =>
+      fail(new Error(`${child.benchName} exited (${code}): ${child.output()}`));
+    const cleanup = () => {
       clearTimeout(timer);
       child.stdout.off('data', onData);
-      resolve(match);
+      child.off('exit', onExit);
+    };
+    const fail = (error) => {
+      cleanup();
+      reject(error);
     };
     child.stdout.on('data', onData);
+    child.on('exit', onExit);
   });
 }
 

@@ -24,13 +24,11 @@ async function main(): Promise<void> {
     // The primary loads no application: it forks the gateway workers and supervises them.
     const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
     logger.info(`CCH cluster primary: ${workers} gateway workers`);
-    // Before the first fork: Node fixes the policy when the primary starts its first worker.
-    cluster.schedulingPolicy =
-      config.env.GATEWAY_CLUSTER_SCHEDULING === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
     serveClusterMetrics();
     runClusterPrimary({
       workers,
       roles: config.env.CCH_ROLES,
+      scheduling: config.env.GATEWAY_CLUSTER_SCHEDULING,
       log: (message) => logger.warn(message),
     });
     return;

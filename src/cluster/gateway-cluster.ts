@@ -35,6 +35,8 @@ export function clusterSlot(env: NodeJS.ProcessEnv = process.env): number | null
 export interface ClusterOptions {
   workers: number;
   roles: readonly ProcessRole[];
+  /** `GATEWAY_CLUSTER_SCHEDULING`: how connections reach the workers (see the env schema). */
+  scheduling: 'round-robin' | 'os';
   log: (message: string) => void;
 }
 
@@ -53,6 +55,8 @@ export function runClusterPrimary(options: ClusterOptions): void {
   const slots = new Map<number, { worker: Worker; startedAt: number; backoffMs: number }>();
   let stopping = false;
   let failed = false;
+  // Before the first fork: Node fixes the policy when the primary starts its first worker.
+  cluster.schedulingPolicy = options.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
 
   const fork = (slot: number, backoffMs: number): void => {
     const worker = cluster.fork({

@@ -146,9 +146,10 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
       return shared.snapshot;
     }
 
-    let row: Awaited<ReturnType<GatewayKeyService['readDatabase']>>;
+    let snapshot: KeySnapshot | null;
     try {
-      row = await this.readDatabase(keyHash);
+      const row = await this.readDatabase(keyHash);
+      snapshot = row?.user ? snapshotOf(row, row.user) : null;
     } catch (error: unknown) {
       // Redis unreachable as well (no generation read): a key valid just before may still pass.
       const lastKnown = shared.generation === null ? this.lastKnown.get(keyHash) : undefined;
@@ -156,7 +157,6 @@ export class GatewayKeyService implements OnModuleInit, OnModuleDestroy {
       throw error;
     }
     this.lastKnown.delete(keyHash);
-    const snapshot = row?.user ? snapshotOf(row, row.user) : null;
     this.remember(keyHash, snapshot, epoch);
     if (shared.generation !== null) {
       await this.writeShared(keyHash, snapshot, shared.generation);
