@@ -221,6 +221,15 @@ export class EnvSchema {
   @Min(60_000)
   LIMITS_RESERVATION_TTL_MS = 1_800_000;
 
+  /**
+   * Admit each key's next request ahead of time, off the request path: the next request of the
+   * key finds its admission already made in Redis and waits for no round trip (see
+   * src/limits/README.md, "Admission ahead").
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  LIMITS_ADMIT_AHEAD = false;
+
   /** Output tokens reserved for a request that does not say `max_tokens` (worst-case budgets). */
   @Transform(toInt)
   @IsInt()

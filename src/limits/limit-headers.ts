@@ -27,6 +27,26 @@ export function windowLimitMicros(limits: Limits, window: BudgetWindow): bigint 
   return typeof value === 'string' ? usdToMicros(value, 'down') : null;
 }
 
+/**
+ * How many more requests reserving `reserve` micro-dollars the scope has room for, by what the
+ * admission script saw (this request counted in); `Number.MAX_SAFE_INTEGER` when nothing caps it.
+ */
+export function scopeHeadroom(snapshot: ScopeSnapshot, reserve: bigint): number {
+  const { limits } = snapshot.scope;
+  let room = Number.MAX_SAFE_INTEGER;
+  if (typeof limits.rpm === 'number') room = Math.min(room, limits.rpm - snapshot.rpmCount);
+  if (typeof limits.concurrentSessions === 'number') {
+    room = Math.min(room, limits.concurrentSessions - snapshot.inflight);
+  }
+  for (const window of BUDGET_WINDOWS) {
+    const limit = windowLimitMicros(limits, window);
+    if (limit === null || reserve === 0n) continue;
+    const left = limit - snapshot.spent[window] - snapshot.reserved;
+    room = Math.min(room, Number(left > 0n ? left / reserve : 0n));
+  }
+  return Math.max(0, room);
+}
+
 /** Whole seconds, at least 1, in the `12s` form OpenAI uses for its reset headers. */
 export function secondsUntil(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));

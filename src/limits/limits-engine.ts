@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { Limits } from '../common/limits/limits';
-import { admittedHeaders, refusedHeaders, ScopeSnapshot, windowLimitMicros } from './limit-headers';
+import { admittedHeaders, refusedHeaders, scopeHeadroom, windowLimitMicros } from './limit-headers';
+import { readSnapshots } from './admit-reply';
 import { calendarTtlsMs, CalendarWindows, HOUR_MS, RollingWindow } from './limit-windows';
 import { admitScript, LIMIT_ARGS_PER_SCOPE, seedScript, settleScript } from './limits.scripts';
 import {
@@ -19,7 +20,7 @@ import {
   SettleOptions,
   zeroBaseline,
 } from './limits.types';
-import { replyMicros, usdToMicros } from './usd-micros';
+import { usdToMicros } from './usd-micros';
 import { LimitsKeys } from './limits-keys';
 import { MarkerRefreshes } from './marker-refresh';
 import { readProviderSpend, readScopeUsage } from './limits-reads';
@@ -64,7 +65,6 @@ const RPM_WINDOW_MS = 60_000;
  * ~150 bytes, so at 1,000 requests/s an hour of them was ~540 MB, ten minutes is ~90 MB.
  */
 export const SETTLED_MARKER_TTL_MS = 10 * 60_000;
-const SNAPSHOT_FIELDS = 10;
 
 /**
  * Rate, concurrency and budget limits of users, keys and providers, kept in Redis and shared by
@@ -153,7 +153,7 @@ export class LimitsEngine {
         reservedMicros: '0',
         degraded: true,
       };
-      return { ok: true, reservation, headers: {} };
+      return { ok: true, reservation, headers: {}, headroom: 0 };
     }
   }
 
@@ -211,6 +211,35 @@ export class LimitsEngine {
   /** Settle with nothing (or what a failed request cost anyway) charged. */
   release(reservation: LimitsReservation, partialUsd = '0'): Promise<boolean> {
     return this.settle(reservation, partialUsd);
+  }
+
+  /**
+   * Takes back an admission that no request used (an admission made ahead, see
+   * `AdmissionAhead`): releases it and also removes it from the rpm windows, as if it had never
+   * been admitted.
+   */
+  async withdraw(reservation: LimitsReservation): Promise<boolean> {
+    const [released] = await Promise.all([
+      this.release(reservation),
+      ...reservation.scopes.map((scope) =>
+        this.redis.zrem(this.keys.key(scope, 'rpm'), reservation.requestId).catch((error) => {
+          this.reportError(error, 'settle', scope);
+          return 0;
+        }),
+      ),
+    ]);
+    return released;
+  }
+
+  /**
+   * Whether a request at `a` and one at `b` are charged to the same windows: the same rolling
+   * bucket and the same calendar day (weeks and months begin on a day boundary).
+   */
+  sameWindows(a: number, b: number): boolean {
+    return (
+      this.rolling.bucketOf(a) === this.rolling.bucketOf(b) &&
+      this.calendar.at(a).daily.start === this.calendar.at(b).daily.start
+    );
   }
 
   /**
@@ -419,27 +448,13 @@ export class LimitsEngine {
     }
     if (reply[0] !== 'ok') throw new Error('LimitsEngine: unexpected admit reply');
     const windows = this.calendar.at(now);
-    const snapshots = request.scopes.map((scope, index): ScopeSnapshot => {
-      const field = (offset: number) => reply[1 + index * SNAPSHOT_FIELDS + offset];
-      const rollOldest = Number(field(9));
-      return {
-        scope,
-        rpmCount: Number(field(0)),
-        rpmOldest: Number(field(1)),
-        inflight: Number(field(2)),
-        reserved: replyMicros(field(3)),
-        spent: Object.fromEntries(
-          BUDGET_WINDOWS.map((window, w) => [window, replyMicros(field(4 + w))]),
-        ) as Record<BudgetWindow, bigint>,
-        resetsAt: {
-          '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
-          daily: windows.daily.resetAt,
-          weekly: windows.weekly.resetAt,
-          monthly: windows.monthly.resetAt,
-          total: null,
-        },
-      };
-    });
+    const snapshots = readSnapshots(reply, request.scopes, (rollOldest) => ({
+      '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
+      daily: windows.daily.resetAt,
+      weekly: windows.weekly.resetAt,
+      monthly: windows.monthly.resetAt,
+      total: null,
+    }));
     return {
       ok: true,
       reservation: {
@@ -450,6 +465,7 @@ export class LimitsEngine {
         degraded: false,
       },
       headers: admittedHeaders(snapshots, now),
+      headroom: Math.min(...snapshots.map((snapshot) => scopeHeadroom(snapshot, reserve))),
     };
   }
 

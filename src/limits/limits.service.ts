@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { Limits } from '../common/limits/limits';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { AppConfig } from '../config/app-config';
 import { DegradationMode, reportDegradation, reportRecovery } from '../metrics/degradation';
+import { AdmissionAhead } from './admission-ahead';
 import { LimitsEngine } from './limits-engine';
 import { LimitsLedgerRebuilder } from './limits-ledger-rebuilder';
 import {
@@ -38,8 +39,10 @@ const CONSEQUENCES: Record<LimitsOperation, { failOpen: string; failClosed: stri
  * `LIMITS_FAIL_OPEN`, counted and logged (throttled) as a degradation of control `limits`.
  */
 @Injectable()
-export class LimitsService {
+export class LimitsService implements OnApplicationShutdown {
   readonly engine: LimitsEngine;
+  /** `LIMITS_ADMIT_AHEAD`: admissions made one request ahead, off the request path. */
+  readonly ahead: AdmissionAhead | null;
   private readonly failOpen: boolean;
 
   constructor(@Inject(REDIS_CLIENT) redis: Redis, config: AppConfig, dataSource: DataSource) {
@@ -51,11 +54,12 @@ export class LimitsService {
       baselineSource: new LimitsLedgerRebuilder(dataSource),
       onError: (error, operation) => this.degraded(error, operation),
     });
+    this.ahead = config.env.LIMITS_ADMIT_AHEAD ? new AdmissionAhead(this.engine) : null;
   }
 
   /** All-or-nothing admission over the given scopes; reserves `reserveUsd` in each. */
   async admit(request: AdmitRequest): Promise<AdmitResult> {
-    const result = await this.engine.admit(request);
+    const result = await (this.ahead ?? this.engine).admit(request);
     if (result.ok ? !result.reservation.degraded : result.kind !== 'unavailable') {
       reportRecovery('limits', 'redis');
     }
@@ -91,6 +95,11 @@ export class LimitsService {
     now?: number,
   ): Promise<LimitsUsage | null> {
     return this.engine.windowUsage({ kind, id, limits }, now);
+  }
+
+  /** Admissions held ahead are withdrawn, so a rolling restart leaks no slots. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.ahead?.close();
   }
 
   private degraded(error: unknown, operation: LimitsOperation): void {

@@ -56,7 +56,17 @@ export type RateLimitHeaders = Record<string, string>;
 export type AdmitRefusalKind = 'rate' | 'concurrency' | 'budget';
 
 export type AdmitResult =
-  | { ok: true; reservation: LimitsReservation; headers: RateLimitHeaders }
+  | {
+      ok: true;
+      reservation: LimitsReservation;
+      headers: RateLimitHeaders;
+      /**
+       * How many more requests of the same reservation every scope had room for right after this
+       * one was admitted (`Number.MAX_SAFE_INTEGER` when nothing caps them; 0 when unknown, as
+       * for a fail-open admission).
+       */
+      headroom: number;
+    }
   | {
       ok: false;
       kind: AdmitRefusalKind;

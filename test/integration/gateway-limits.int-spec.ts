@@ -1,10 +1,13 @@
 import Decimal from 'decimal.js';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import Redis from 'ioredis';
+import { LimitsEngine } from '../../src/limits/limits-engine';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
 import { TestApp } from '../support/test-app';
 import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
+import { TEST_ENV } from '../support/test-env';
 
 const MODEL = 'claude-sonnet-4-6';
 /** 1,000 output tokens at $15/MTok plus a small body: each request reserves about $0.0151. */
@@ -26,21 +29,38 @@ function post(baseUrl: string, key: string, path = '/v1/messages', body = BODY) 
   });
 }
 
-describe('Gateway: limits and budgets', () => {
+// Every case runs with each admission mode: the limits must hold the same with admission ahead.
+describe.each([
+  ['admitted on each request', {}],
+  ['admitted ahead (LIMITS_ADMIT_AHEAD)', { LIMITS_ADMIT_AHEAD: 'true' }],
+])('Gateway: limits and budgets, %s', (_mode, env: Record<string, string>) => {
   let ctx: TestApp;
   let db: Client;
   let upstream: FakeAnthropic;
   let group: string;
 
   let bed: GatewayBed;
+  /** Keys whose in-flight count must be back to 0 once the gateway has shut down. */
+  const keysUsed: string[] = [];
 
   beforeAll(async () => {
-    bed = await startGatewayBed({});
+    bed = await startGatewayBed({}, env);
     ({ ctx, db, upstream, group } = bed);
   });
 
   afterAll(async () => {
     await bed.close();
+    // An admission held ahead is withdrawn at shutdown: no slot is left to expire by its TTL.
+    const redis = new Redis(TEST_ENV.REDIS_URL);
+    try {
+      const engine = new LimitsEngine(redis);
+      for (const keyId of keysUsed) {
+        const usage = await engine.windowUsage({ kind: 'key', id: keyId, limits: {} });
+        expect(usage?.concurrency.inFlight).toBe(0);
+      }
+    } finally {
+      await redis.quit();
+    }
   });
 
   beforeEach(() => upstream.reset());
@@ -141,6 +161,25 @@ describe('Gateway: limits and budgets', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it('should serve exactly the RPM limit of requests sent one after another', async () => {
+    const caller = await keyWith({ rpm: 8, concurrentSessions: 20 });
+    keysUsed.push(caller.keyId);
+    const statuses: number[] = [];
+    for (let index = 0; index < 12; index += 1) {
+      const response = await post(ctx.baseUrl, caller.key);
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses).toEqual([...Array<number>(8).fill(200), ...Array<number>(4).fill(429)]);
+    expect(upstream.requests).toHaveLength(8);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const rows = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM usage_records WHERE api_key_id = $1 AND status = 'success'`,
+      [caller.keyId],
+    );
+    expect(Number(rows.rows[0]?.n)).toBe(8);
+  });
+
   it('should take a provider whose budget is spent out of routing', async () => {
     const spentGroup = `g-${randomUUID().slice(0, 8)}`;
     const cheap = await FakeAnthropic.start();
@@ -172,6 +211,15 @@ describe('Gateway: limits and budgets', () => {
     } finally {
       await cheap.close();
       await backup.close();
+    }
+  });
+
+  // Last, so the gateway shuts down while an admission ahead of this key is held (afterAll).
+  it('should answer a key with room to spare, and hold nothing for it after shutdown', async () => {
+    const caller = await keyWith({ concurrentSessions: 10 });
+    keysUsed.push(caller.keyId);
+    for (let index = 0; index < 2; index += 1) {
+      expect((await post(ctx.baseUrl, caller.key)).status).toBe(200);
     }
   });
 });

@@ -40,6 +40,15 @@ export class PrivateRedis {
     await waitFor(() => ping(this.port), 5_000);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered until `resume`. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     this.process = null;
