@@ -181,6 +181,17 @@ export class EnvSchema {
   @Min(1)
   STICKY_SESSION_TTL_SECONDS = 300;
 
+  /**
+   * How old (ms) the routing state a request is routed on may be: breaker states, provider
+   * budgets and session bindings are read from Redis at most this often per process, and
+   * otherwise served from what the process last read or wrote. 0 reads them on every request.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(5_000)
+  ROUTING_STATE_MAX_AGE_MS = 0;
+
   /** Circuit breaker: sliding window over which the failure rate is measured. */
   @Transform(toInt)
   @IsInt()

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
+import { MaxAgeCache } from '../common/cache/max-age-cache';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { Limits } from '../common/limits/limits';
 import { AppConfig } from '../config/app-config';
@@ -43,6 +44,12 @@ export class ProviderRouter implements OnApplicationShutdown {
   private readonly logger = new Logger(ProviderRouter.name);
   readonly breaker: CircuitBreaker;
   private readonly stickiness: SessionStickiness;
+  /**
+   * Spent provider budgets, per snapshot view, reused for ROUTING_STATE_MAX_AGE_MS: routing on a
+   * budget that ran out up to that long ago is the trade-off for no read per request. The
+   * limits engine fails open (none spent) on Redis errors, and that answer is kept as long.
+   */
+  private readonly exhausted: MaxAgeCache<ReadonlySet<string>>;
   private readonly pendingSuccesses = new Map<string, number>();
   private successTimer: NodeJS.Timeout | null = null;
 
@@ -52,11 +59,15 @@ export class ProviderRouter implements OnApplicationShutdown {
     @Inject(REDIS_CLIENT) redis: Redis,
     private readonly limits: LimitsService,
   ) {
+    // Breaker states, session bindings and budgets: read at most this often (0: every request).
+    const maxAgeMs = config.env.ROUTING_STATE_MAX_AGE_MS;
+    this.exhausted = new MaxAgeCache(maxAgeMs, 4);
     this.breaker = new CircuitBreaker(redis, {
       windowMs: config.env.BREAKER_WINDOW_MS,
       minimumRequests: config.env.BREAKER_MIN_REQUESTS,
       failureRateThreshold: config.env.BREAKER_FAILURE_RATE_PERCENT / 100,
       openMs: config.env.BREAKER_OPEN_MS,
+      stateMaxAgeMs: maxAgeMs,
       onTransition: (providerId, transition) =>
         this.logger.warn(`circuit breaker ${transition} for provider ${providerId}`),
       onError: (error) =>
@@ -64,19 +75,20 @@ export class ProviderRouter implements OnApplicationShutdown {
     });
     this.stickiness = new SessionStickiness(redis, {
       ttlSeconds: config.env.STICKY_SESSION_TTL_SECONDS,
+      maxAgeMs,
       onError: (error) =>
         reportDegradation('stickiness', 'fail_open', 'redis', 'sessions are not pinned', error),
     });
   }
 
   async candidates(query: RouteQuery): Promise<RoutedCandidate[]> {
-    const { byId, ids, budgeted, routables } = snapshotView(await this.directory.enabled());
+    const { key, byId, ids, budgeted, routables } = snapshotView(await this.directory.enabled());
     const [states, stickyProviderId, exhausted] = await Promise.all([
       this.breaker.states(ids),
       query.sessionId ? this.stickiness.get(query.userId, query.sessionId) : Promise.resolve(null),
       // Only providers with limits cost a Redis read; the rest can never be exhausted.
       budgeted.length > 0
-        ? this.limits.exhaustedProviders(budgeted)
+        ? this.exhausted.get(key, () => this.limits.exhaustedProviders(budgeted))
         : Promise.resolve(new Set<string>()),
     ]);
     // Open breakers and spent provider budgets are out; half-open providers stay in and compete
@@ -145,6 +157,8 @@ export class ProviderRouter implements OnApplicationShutdown {
 
 /** What routing derives from one provider snapshot, which every request of its lifetime shares. */
 interface SnapshotView {
+  /** Tells views apart (a new snapshot, e.g. changed budgets, gets a new one). */
+  key: string;
   byId: ReadonlyMap<string, LiveProvider>;
   ids: readonly string[];
   budgeted: readonly { id: string; limits: Limits }[];
@@ -156,12 +170,15 @@ interface SnapshotView {
  * built once per snapshot instead of once per request; a dropped snapshot takes its view along.
  */
 const views = new WeakMap<readonly LiveProvider[], SnapshotView>();
+let viewCount = 0;
 
 function snapshotView(providers: readonly LiveProvider[]): SnapshotView {
   let view = views.get(providers);
   if (!view) {
     const byId = new Map(providers.map((live) => [live.entity.id, live]));
+    viewCount += 1;
     view = {
+      key: String(viewCount),
       byId,
       ids: [...byId.keys()],
       budgeted: providers

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { LuaScript } from '../common/redis/lua-script';
+import { BreakerStateCache } from './breaker-state-cache';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -24,13 +25,21 @@ export interface CircuitBreakerOptions {
   probeTimeoutMs?: number;
   /** Default `cch:cb:`. */
   keyPrefix?: string;
+  /**
+   * `states` answers from what this instance last read or wrote if at most this old (ms), instead
+   * of reading Redis every time; other replicas' transitions are then seen up to this late. 0
+   * (default) reads every time.
+   */
+  stateMaxAgeMs?: number;
   /** Redis failures, which are otherwise swallowed (the breaker fails open). */
   onError?: (error: unknown, operation: CircuitOperation, providerId: string | null) => void;
   /** State changes caused by recorded outcomes, for logs and metrics. */
   onTransition?: (providerId: string, transition: CircuitTransition) => void;
 }
 
-type ResolvedOptions = Required<Omit<CircuitBreakerOptions, 'onError' | 'onTransition'>>;
+type ResolvedOptions = Required<
+  Omit<CircuitBreakerOptions, 'onError' | 'onTransition' | 'stateMaxAgeMs'>
+>;
 
 /*
  * Keys per provider (the `{id}` hash tag keeps them in one cluster slot, as the scripts need):
@@ -115,6 +124,9 @@ const recordScript = new LuaScript(RECORD_SCRIPT);
  * TTLs only clean up. A breaker left open and never probed is forgotten (closed) once its state
  * key expires, `openMs + probeTimeoutMs + windowMs` after opening.
  *
+ * With `stateMaxAgeMs`, `states` may answer from the state keys as this instance last read or
+ * wrote them (see `BreakerStateCache`); `acquire` and the record methods always go to Redis.
+ *
  * Fails open: if Redis is unreachable, `states` reports every provider closed and `acquire`
  * says yes, and the record methods do nothing. Losing Redis must not take routing down with
  * it; errors are reported through `onError` instead.
@@ -128,6 +140,7 @@ export class CircuitBreaker {
   private readonly probes = new Map<string, string>();
   private readonly onError: CircuitBreakerOptions['onError'];
   private readonly onTransition: CircuitBreakerOptions['onTransition'];
+  private readonly stateCache: BreakerStateCache;
 
   constructor(
     private readonly redis: Redis,
@@ -156,6 +169,7 @@ export class CircuitBreaker {
     }
     this.onError = options.onError;
     this.onTransition = options.onTransition;
+    this.stateCache = new BreakerStateCache(options.stateMaxAgeMs ?? 0, now);
     this.bucketMs = windowMs / buckets;
     this.stateTtlMs = Math.ceil(openMs + probeTimeoutMs + windowMs);
     this.windowTtlMs = Math.ceil(windowMs + this.bucketMs);
@@ -169,21 +183,23 @@ export class CircuitBreaker {
     }
     // One MGET, not an explicit pipeline: on an auto-pipelining client it shares one socket
     // write with whatever else the request sends in the same tick (the limits admission).
-    let states: (string | null)[];
+    let stored: ReadonlyMap<string, string | null>;
     try {
-      states = await this.redis.mget(providerIds.map((id) => this.key(id, 'state')));
+      stored = await this.stateCache.read(providerIds, (ids) =>
+        this.redis.mget(ids.map((id) => this.key(id, 'state'))),
+      );
     } catch (error: unknown) {
       for (const id of providerIds) this.reportError(error, 'states', id);
       return result;
     }
+    // Open vs half-open is decided now, not when read: a cached state still cools down on time.
     const now = this.now();
-    states.forEach((state, index) => {
-      const id = providerIds[index];
-      if (typeof state === 'string') {
-        const cooled = now >= Number(state) + this.options.openMs;
+    for (const [id, openedAt] of stored) {
+      if (typeof openedAt === 'string') {
+        const cooled = now >= Number(openedAt) + this.options.openMs;
         result.set(id, cooled ? 'half-open' : 'open');
       }
-    });
+    }
     return result;
   }
 
@@ -261,6 +277,8 @@ export class CircuitBreaker {
         ],
       );
       if (reply === 'opened' || reply === 'closed' || reply === 'reopened') {
+        // What the script stored (`now` as openedAt, or nothing), seen by this replica at once.
+        this.stateCache.applyTransition(providerId, reply === 'closed' ? null : String(now));
         this.notifyTransition(providerId, reply);
       }
     } catch (error) {

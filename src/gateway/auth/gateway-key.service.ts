@@ -15,7 +15,7 @@ import {
 import { KEY_REJECTION_MESSAGES } from '../../keys/key-validity';
 import { reportDegradation, reportRecovery } from '../../metrics/degradation';
 import { evaluateSnapshot, GatewayPrincipal, KeySnapshot, snapshotOf } from './gateway-principal';
-import { ExpiringCache } from './key-cache';
+import { ExpiringCache } from '../../common/cache/expiring-cache';
 
 /** In-process entries are short-lived: they only absorb bursts; Redis holds the shared copy. */
 const LOCAL_TTL_MS = 30_000;

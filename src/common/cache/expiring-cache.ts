@@ -1,5 +1,5 @@
 /**
- * A small bounded map with per-entry expiry, for the in-process layer of the key cache.
+ * A small bounded map with per-entry expiry (the in-process layer of the key cache, routing state).
  * Insertion order doubles as age order, so eviction drops the oldest entry.
  */
 export class ExpiringCache<V> {
