@@ -1241,6 +1241,12 @@ async function main() {
     cch: {
       processes: processTree(cch.pid).length,
       gatewayWorkers: env.GATEWAY_WORKERS ?? '0 (one per core)',
+      // The settings that change what a request waits for, as CCH ran with them.
+      hotPath: {
+        LIMITS_ADMIT_AHEAD: env.LIMITS_ADMIT_AHEAD ?? 'false',
+        ROUTING_STATE_MAX_AGE_MS: env.ROUTING_STATE_MAX_AGE_MS ?? '0',
+        GATEWAY_CLUSTER_SCHEDULING: env.GATEWAY_CLUSTER_SCHEDULING ?? 'round-robin',
+      },
       rssEndMb: cchRssEndMb,
       peakRssMb: Math.max(0, ...results.map((r) => r.peakRssMb ?? 0)),
     },
@@ -1256,7 +1262,10 @@ async function main() {
   process.stdout.write(
     `\nCCH bench ${report.commit}, ${startedAt.toISOString().slice(0, 10)}, node ${process.version}, ` +
       `${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GB RAM, ` +
-      `CCH ${report.cch.processes} process(es) (GATEWAY_WORKERS=${report.cch.gatewayWorkers})\n` +
+      `CCH ${report.cch.processes} process(es) (GATEWAY_WORKERS=${report.cch.gatewayWorkers}, ` +
+      `${Object.entries(report.cch.hotPath)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(', ')})\n` +
       `load average (1/5/15 min) at start ${la(loadStart)}, at end ${la(report.machine.loadAverageEnd)}` +
       `${loadStart[0] > report.machine.cpus ? ' (the machine was busy with other work)' : ''}\n` +
       `${SETTINGS.seconds}s per run, upstream latency ${SETTINGS.upstreamLatencyMs} ms, ` +

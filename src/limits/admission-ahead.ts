@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Limits } from '../common/limits/limits';
+import { LIMIT_FIELDS, Limits } from '../common/limits/limits';
 import type { LimitsEngine } from './limits-engine';
 import type { AdmitRequest, AdmitResult, LimitScope } from './limits.types';
 import { usdToMicros } from './usd-micros';
@@ -169,16 +169,6 @@ function scopeSetKey(scopes: readonly LimitScope[]): string {
   for (const scope of scopes) key += `${scope.kind}:${scope.id}|`;
   return key;
 }
-
-const LIMIT_FIELDS: readonly (keyof Limits)[] = [
-  'rpm',
-  'concurrentSessions',
-  'usd5h',
-  'usdDaily',
-  'usdWeekly',
-  'usdMonthly',
-  'usdTotal',
-];
 
 function sameLimits(a: Limits, b: Limits | undefined): boolean {
   return b !== undefined && LIMIT_FIELDS.every((field) => a[field] === b[field]);

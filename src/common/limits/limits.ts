@@ -8,3 +8,14 @@ export interface Limits {
   usdMonthly?: string;
   usdTotal?: string;
 }
+
+/** Every field of `Limits`, for code that compares or copies them one by one. */
+export const LIMIT_FIELDS: readonly (keyof Limits)[] = [
+  'rpm',
+  'concurrentSessions',
+  'usd5h',
+  'usdDaily',
+  'usdWeekly',
+  'usdMonthly',
+  'usdTotal',
+];
