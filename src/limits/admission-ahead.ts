@@ -4,6 +4,13 @@ import type { LimitsEngine } from './limits-engine';
 import type { AdmitRequest, AdmitResult, LimitScope } from './limits.types';
 import { usdToMicros } from './usd-micros';
 
+/**
+ * What became of the admission ahead, per request and per expiry: `taken` (the request used it),
+ * `unfit` (the request needed another one; withdrawn), `missing` (none was held for the request)
+ * and `expired` (withdrawn unused).
+ */
+export type AdmissionAheadOutcome = 'taken' | 'unfit' | 'missing' | 'expired';
+
 export interface AdmissionAheadOptions {
   /**
    * An admission made ahead and not used within this long is withdrawn. It bounds how long it
@@ -16,6 +23,8 @@ export interface AdmissionAheadOptions {
    * Default 2.
    */
   minHeadroom?: number;
+  /** Each outcome, for the hit-rate metric. */
+  onOutcome?: (outcome: AdmissionAheadOutcome) => void;
 }
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
@@ -49,6 +58,7 @@ interface Ticket {
 export class AdmissionAhead {
   private readonly maxAgeMs: number;
   private readonly minHeadroom: number;
+  private readonly onOutcome: AdmissionAheadOptions['onOutcome'];
   private readonly tickets = new Map<string, Ticket>();
   /** Admissions being made ahead, by scope set: one at a time each. */
   private readonly pending = new Map<string, Promise<void>>();
@@ -61,6 +71,7 @@ export class AdmissionAhead {
   ) {
     this.maxAgeMs = options.maxAgeMs ?? 1_000;
     this.minHeadroom = options.minHeadroom ?? 2;
+    this.onOutcome = options.onOutcome;
     if (!(this.maxAgeMs > 0) || !(this.minHeadroom >= 1)) {
       throw new Error('AdmissionAhead: maxAgeMs must be positive and minHeadroom at least 1');
     }
@@ -75,10 +86,14 @@ export class AdmissionAhead {
     if (ticket) {
       this.drop(key, ticket);
       if (this.fits(ticket, request, reserveMicros, at)) {
+        this.report('taken');
         this.prepare(key, request, ticket.result.headroom - 1);
         return ticket.result;
       }
+      this.report('unfit');
       void this.engine.withdraw(ticket.result.reservation);
+    } else {
+      this.report('missing');
     }
     const result = await this.engine.admit(request);
     if (result.ok && !result.reservation.degraded) this.prepare(key, request, result.headroom);
@@ -154,7 +169,16 @@ export class AdmissionAhead {
     const ticket = this.tickets.get(key);
     if (!ticket) return;
     this.drop(key, ticket);
+    this.report('expired');
     void this.engine.withdraw(ticket.result.reservation);
+  }
+
+  private report(outcome: AdmissionAheadOutcome): void {
+    try {
+      this.onOutcome?.(outcome);
+    } catch {
+      // A faulty metric must not fail an admission.
+    }
   }
 
   private drop(key: string, ticket: Ticket): void {

@@ -5,6 +5,7 @@ import type { Limits } from '../common/limits/limits';
 import { REDIS_CLIENT } from '../common/redis/redis.tokens';
 import { AppConfig } from '../config/app-config';
 import { DegradationMode, reportDegradation, reportRecovery } from '../metrics/degradation';
+import { cchMetrics } from '../metrics/metrics-registry';
 import { AdmissionAhead } from './admission-ahead';
 import { LimitsEngine } from './limits-engine';
 import { LimitsLedgerRebuilder } from './limits-ledger-rebuilder';
@@ -54,7 +55,11 @@ export class LimitsService implements OnApplicationShutdown {
       baselineSource: new LimitsLedgerRebuilder(dataSource),
       onError: (error, operation) => this.degraded(error, operation),
     });
-    this.ahead = config.env.LIMITS_ADMIT_AHEAD ? new AdmissionAhead(this.engine) : null;
+    this.ahead = config.env.LIMITS_ADMIT_AHEAD
+      ? new AdmissionAhead(this.engine, {
+          onOutcome: (outcome) => cchMetrics().admissionAhead.inc({ outcome }),
+        })
+      : null;
   }
 
   /** All-or-nothing admission over the given scopes; reserves `reserveUsd` in each. */

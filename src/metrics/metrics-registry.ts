@@ -24,6 +24,7 @@ export interface CchMetrics {
   queueOldestAge: Gauge<'queue'>;
   usageSpooled: Counter;
   usageWritten: Counter<'destination'>;
+  admissionAhead: Counter<'outcome'>;
   degraded: Counter<'control' | 'mode' | 'dependency'>;
   dependencyUp: Gauge<'dependency'>;
   processInfo: Gauge<'pid' | 'slot' | 'roles'>;
@@ -151,6 +152,12 @@ function createMetrics(): CchMetrics {
       name: 'cch_usage_records_written_total',
       help: 'Usage records handed to the ledger, by the path they took (queue, database, spool).',
       labelNames: ['destination'],
+      registers,
+    }),
+    admissionAhead: new Counter({
+      name: 'cch_limits_admission_ahead_total',
+      help: 'LIMITS_ADMIT_AHEAD: requests that took an admission made ahead (taken), needed another (unfit) or found none (missing), and admissions withdrawn unused (expired).',
+      labelNames: ['outcome'],
       registers,
     }),
     degraded: new Counter({

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { coalesceWrites } from '../../src/common/redis/coalesced-writes';
 import type { Limits } from '../../src/common/limits/limits';
-import { AdmissionAhead } from '../../src/limits/admission-ahead';
+import { AdmissionAhead, AdmissionAheadOutcome } from '../../src/limits/admission-ahead';
 import { LimitsEngine } from '../../src/limits/limits-engine';
 import {
   AdmitResult,
@@ -86,7 +86,11 @@ describe('AdmissionAhead (real Redis)', () => {
     const client = coalesceWrites(new Redis(server.url, { maxRetriesPerRequest: 1 }));
     try {
       const engine = engineOn(client, 'cch:test:ahead:');
-      const ahead = new AdmissionAhead(engine, { maxAgeMs: 5_000 });
+      const outcomes: AdmissionAheadOutcome[] = [];
+      const ahead = new AdmissionAhead(engine, {
+        maxAgeMs: 5_000,
+        onOutcome: (outcome) => outcomes.push(outcome),
+      });
       const scopes = scopesWith({ rpm: 100, concurrentSessions: 10, usdDaily: '5' });
       const first = admitted(await ahead.admit(request(scopes)));
       await ahead.idle();
@@ -105,6 +109,7 @@ describe('AdmissionAhead (real Redis)', () => {
       }
       await ahead.idle();
       await ahead.close();
+      expect(outcomes).toEqual(['missing', 'taken']);
       // Two requests admitted, one settled below; nothing else held once closed.
       expect((await usage(engine, scopes[0])).requests.usedLastMinute).toBe(2);
       expect((await usage(engine, scopes[0])).concurrency.inFlight).toBe(2);
@@ -203,7 +208,11 @@ describe('AdmissionAhead (real Redis)', () => {
 
   it('should withdraw an admission no request took, rpm entry included', async () => {
     const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
-    const ahead = new AdmissionAhead(engine, { maxAgeMs: 150 });
+    const outcomes: AdmissionAheadOutcome[] = [];
+    const ahead = new AdmissionAhead(engine, {
+      maxAgeMs: 150,
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
     const scopes = scopesWith({ rpm: 50, concurrentSessions: 5, usdDaily: '1' });
     await engine.settle(admitted(await ahead.admit(request(scopes, '0.1'))), '0.05');
     await ahead.idle();
@@ -220,17 +229,23 @@ describe('AdmissionAhead (real Redis)', () => {
     expect(after.requests.usedLastMinute).toBe(1);
     expect(after.concurrency.inFlight).toBe(0);
     expect(after.windows.daily).toMatchObject({ spent: '0.05', reserved: '0' });
+    expect(outcomes).toEqual(['missing', 'expired']);
   });
 
   it('should admit a request needing a larger reservation itself, and withdraw the held one', async () => {
     const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
-    const ahead = new AdmissionAhead(engine, { maxAgeMs: 5_000 });
+    const outcomes: AdmissionAheadOutcome[] = [];
+    const ahead = new AdmissionAhead(engine, {
+      maxAgeMs: 5_000,
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
     const scopes = scopesWith({ rpm: 50, usdDaily: '10' });
     await engine.settle(admitted(await ahead.admit(request(scopes, '0.1'))), '0');
     await ahead.idle();
     const larger = request(scopes, '0.5');
     const result = admitted(await ahead.admit(larger));
     expect(result.requestId).toBe(larger.requestId);
+    expect(outcomes).toEqual(['missing', 'unfit']);
     await ahead.idle();
     // Held now: one admission ahead at the larger size; the smaller one was withdrawn.
     expect((await usage(engine, scopes[0])).windows.daily.reserved).toBe('1');

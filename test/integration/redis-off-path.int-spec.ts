@@ -1,4 +1,5 @@
 import { LimitsService } from '../../src/limits/limits.service';
+import { cchMetrics } from '../../src/metrics/metrics-registry';
 import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 import { PrivateRedis, waitFor } from '../support/redis-server';
 import { seedUserAndKey } from '../support/seed';
@@ -19,6 +20,12 @@ function ask(baseUrl: string, key: string, maxTokens: number): Promise<Response>
       messages: [{ role: 'user', content: 'hi' }],
     }),
   });
+}
+
+/** `cch_limits_admission_ahead_total{outcome="taken"}` of this process (the test app's). */
+async function admissionsTaken(): Promise<number> {
+  const { values } = await cchMetrics().admissionAhead.get();
+  return values.find((value) => value.labels.outcome === 'taken')?.value ?? 0;
 }
 
 /** Whether `promise` settles within `ms`, without consuming its outcome. */
@@ -58,6 +65,7 @@ describe('Redis off the request path (LIMITS_ADMIT_AHEAD + ROUTING_STATE_MAX_AGE
       { providerGroup: bed.group },
       { limits: { rpm: 100, concurrentSessions: 10 } },
     );
+    const takenBefore = await admissionsTaken();
     // Warm up: key cache, provider list, breaker states, session binding, admission ahead.
     for (let index = 0; index < 2; index += 1) {
       const warm = await ask(bed.ctx.baseUrl, key, 100);
@@ -83,6 +91,8 @@ describe('Redis off the request path (LIMITS_ADMIT_AHEAD + ROUTING_STATE_MAX_AGE
       redis.resume();
     }
     expect((await control).status).toBe(200);
+    // The second warm-up request and the frozen one took admissions made ahead.
+    expect((await admissionsTaken()) - takenBefore).toBe(2);
 
     // Four answers, four ledger rows, nothing lost while Redis was frozen.
     await waitFor(async () => {
