@@ -32,7 +32,6 @@ type Admitted = Extract<AdmitResult, { ok: true }>;
 /** One admission made ahead for a set of scopes, waiting for their next request. */
 interface Ticket {
   result: Admitted;
-  reserveMicros: bigint;
   limits: readonly Limits[];
   expiry: NodeJS.Timeout;
 }
@@ -80,12 +79,10 @@ export class AdmissionAhead {
   /** Same contract as `LimitsEngine.admit`. */
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     const key = scopeSetKey(request.scopes);
-    const reserveMicros = usdToMicros(request.reserveUsd, 'up');
-    const at = request.now ?? this.now();
     const ticket = this.tickets.get(key);
     if (ticket) {
       this.drop(key, ticket);
-      if (this.fits(ticket, request, reserveMicros, at)) {
+      if (this.fits(ticket, request)) {
         this.report('taken');
         this.prepare(key, request, ticket.result.headroom - 1);
         return ticket.result;
@@ -119,10 +116,11 @@ export class AdmissionAhead {
     await Promise.all(held.map(([, ticket]) => this.engine.withdraw(ticket.result.reservation)));
   }
 
-  private fits(ticket: Ticket, request: AdmitRequest, reserveMicros: bigint, at: number): boolean {
-    const admittedAt = ticket.result.reservation.admittedAt;
+  private fits(ticket: Ticket, request: AdmitRequest): boolean {
+    const { admittedAt, reservedMicros } = ticket.result.reservation;
+    const at = request.now ?? this.now();
     return (
-      reserveMicros <= ticket.reserveMicros &&
+      usdToMicros(request.reserveUsd, 'up') <= BigInt(reservedMicros) &&
       at - admittedAt <= this.maxAgeMs &&
       this.engine.sameWindows(admittedAt, at) &&
       request.scopes.every((scope, index) => sameLimits(scope.limits, ticket.limits[index]))
@@ -141,7 +139,7 @@ export class AdmissionAhead {
     const making = this.engine.admit(ahead).then(
       (result) => {
         this.pending.delete(key);
-        if (result.ok && !result.reservation.degraded) this.keep(key, request, result);
+        if (result.ok && !result.reservation.degraded) this.keep(key, request.scopes, result);
       },
       () => {
         this.pending.delete(key);
@@ -150,7 +148,7 @@ export class AdmissionAhead {
     this.pending.set(key, making);
   }
 
-  private keep(key: string, request: AdmitRequest, result: Admitted): void {
+  private keep(key: string, scopes: readonly LimitScope[], result: Admitted): void {
     if (this.closed || this.tickets.has(key)) {
       void this.engine.withdraw(result.reservation);
       return;
@@ -159,8 +157,7 @@ export class AdmissionAhead {
     expiry.unref();
     this.tickets.set(key, {
       result,
-      reserveMicros: usdToMicros(request.reserveUsd, 'up'),
-      limits: request.scopes.map((scope) => scope.limits),
+      limits: scopes.map((scope) => scope.limits),
       expiry,
     });
   }

@@ -45,6 +45,11 @@ export interface LimitsEngineOptions {
   baselineTtlMs?: number;
   /** Where a scope's spend comes from when Redis has no counters for it. Default: zero. */
   baselineSource?: LimitsBaselineSource;
+  /**
+   * Redis answered an admission (it is working, whatever failed before). Not called for what
+   * `AdmissionAhead` hands over from earlier.
+   */
+  onAdmitAnswered?: () => void;
   /** Redis and ledger failures, which are otherwise swallowed. */
   onError?: (error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) => void;
 }
@@ -55,7 +60,8 @@ const BASELINE_TIMEOUT_MS = 5_000;
 /** `retry-after` of a fail-closed refusal while Redis (or the ledger) cannot be reached. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
-type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | 'onError'>>;
+/** The settings with their defaults; the source and the `on…` callbacks stay optional. */
+type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | `on${string}`>>;
 
 const RPM_WINDOW_MS = 60_000;
 /**
@@ -89,7 +95,7 @@ export class LimitsEngine {
   private readonly markers = new MarkerRefreshes();
   private readonly keys: LimitsKeys;
   private readonly baselineSource: LimitsBaselineSource | null;
-  private readonly onError: LimitsEngineOptions['onError'];
+  private readonly hooks: Pick<LimitsEngineOptions, 'onError' | 'onAdmitAnswered'>;
   /** Baselines being loaded by this instance, by scope key: one ledger query per scope. */
   private readonly seeding = new Map<string, Promise<boolean>>();
 
@@ -114,7 +120,7 @@ export class LimitsEngine {
     this.rolling = new RollingWindow(this.options.rollingWindowMs, this.options.rollingBucketMs);
     this.keys = new LimitsKeys(this.options.keyPrefix, this.options.timeZone);
     this.baselineSource = options.baselineSource ?? null;
-    this.onError = options.onError;
+    this.hooks = options;
   }
 
   get timeZone(): string {
@@ -142,6 +148,7 @@ export class LimitsEngine {
         // Scopes whose baseline could not be loaded are checked against live counters only.
         reply = await this.runAdmit(request.scopes, now, args, false);
       }
+      this.hooks.onAdmitAnswered?.();
       return this.admitResult(request, now, reserve, reply);
     } catch (error) {
       this.reportError(error, 'admit', null);
@@ -481,7 +488,7 @@ export class LimitsEngine {
 
   private reportError(error: unknown, operation: LimitsOperation, scope: LimitScopeRef | null) {
     try {
-      this.onError?.(error, operation, scope);
+      this.hooks.onError?.(error, operation, scope);
     } catch {
       // A faulty logger must not turn a swallowed Redis error into a failed request.
     }

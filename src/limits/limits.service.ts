@@ -54,6 +54,8 @@ export class LimitsService implements OnApplicationShutdown {
       reservationTtlMs: config.env.LIMITS_RESERVATION_TTL_MS,
       baselineSource: new LimitsLedgerRebuilder(dataSource),
       onError: (error, operation) => this.degraded(error, operation),
+      // Only an answer from Redis now shows recovery: an admission made ahead came earlier.
+      onAdmitAnswered: () => reportRecovery('limits', 'redis'),
     });
     this.ahead = config.env.LIMITS_ADMIT_AHEAD
       ? new AdmissionAhead(this.engine, {
@@ -63,12 +65,8 @@ export class LimitsService implements OnApplicationShutdown {
   }
 
   /** All-or-nothing admission over the given scopes; reserves `reserveUsd` in each. */
-  async admit(request: AdmitRequest): Promise<AdmitResult> {
-    const result = await (this.ahead ?? this.engine).admit(request);
-    if (result.ok ? !result.reservation.degraded : result.kind !== 'unavailable') {
-      reportRecovery('limits', 'redis');
-    }
-    return result;
+  admit(request: AdmitRequest): Promise<AdmitResult> {
+    return (this.ahead ?? this.engine).admit(request);
   }
 
   /** Idempotent per request id; false if already settled (or Redis failed). */

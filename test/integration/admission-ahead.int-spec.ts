@@ -75,6 +75,16 @@ describe('AdmissionAhead (real Redis)', () => {
     ...(now === undefined ? {} : { now }),
   });
 
+  /** An AdmissionAhead whose outcomes are kept, in order, in `outcomes`. */
+  function recording(engine: LimitsEngine, maxAgeMs: number) {
+    const outcomes: AdmissionAheadOutcome[] = [];
+    const ahead = new AdmissionAhead(engine, {
+      maxAgeMs,
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
+    return { ahead, outcomes };
+  }
+
   async function usage(engine: LimitsEngine, scope: LimitScope): Promise<LimitsUsage> {
     const read = await engine.windowUsage(scope);
     if (!read) throw new Error('no usage');
@@ -86,11 +96,7 @@ describe('AdmissionAhead (real Redis)', () => {
     const client = coalesceWrites(new Redis(server.url, { maxRetriesPerRequest: 1 }));
     try {
       const engine = engineOn(client, 'cch:test:ahead:');
-      const outcomes: AdmissionAheadOutcome[] = [];
-      const ahead = new AdmissionAhead(engine, {
-        maxAgeMs: 5_000,
-        onOutcome: (outcome) => outcomes.push(outcome),
-      });
+      const { ahead, outcomes } = recording(engine, 5_000);
       const scopes = scopesWith({ rpm: 100, concurrentSessions: 10, usdDaily: '5' });
       const first = admitted(await ahead.admit(request(scopes)));
       await ahead.idle();
@@ -208,11 +214,7 @@ describe('AdmissionAhead (real Redis)', () => {
 
   it('should withdraw an admission no request took, rpm entry included', async () => {
     const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
-    const outcomes: AdmissionAheadOutcome[] = [];
-    const ahead = new AdmissionAhead(engine, {
-      maxAgeMs: 150,
-      onOutcome: (outcome) => outcomes.push(outcome),
-    });
+    const { ahead, outcomes } = recording(engine, 150);
     const scopes = scopesWith({ rpm: 50, concurrentSessions: 5, usdDaily: '1' });
     await engine.settle(admitted(await ahead.admit(request(scopes, '0.1'))), '0.05');
     await ahead.idle();
@@ -234,11 +236,7 @@ describe('AdmissionAhead (real Redis)', () => {
 
   it('should admit a request needing a larger reservation itself, and withdraw the held one', async () => {
     const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
-    const outcomes: AdmissionAheadOutcome[] = [];
-    const ahead = new AdmissionAhead(engine, {
-      maxAgeMs: 5_000,
-      onOutcome: (outcome) => outcomes.push(outcome),
-    });
+    const { ahead, outcomes } = recording(engine, 5_000);
     const scopes = scopesWith({ rpm: 50, usdDaily: '10' });
     await engine.settle(admitted(await ahead.admit(request(scopes, '0.1'))), '0');
     await ahead.idle();
