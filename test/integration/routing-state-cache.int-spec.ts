@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { CircuitBreaker } from '../../src/routing/circuit-breaker';
 import { FakeAnthropic } from '../support/fake-anthropic';
+import { RedisMonitor } from '../support/redis-monitor';
 import { call } from '../support/http';
 import { seedProvider, SeededKey, seedUserAndKey } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -25,19 +26,14 @@ const stateKey = (providerId: string) => `cch:cb:{${providerId}}:state`;
 class CommandLog {
   private readonly seen: { command: string; args: string[]; source: string }[] = [];
 
-  private constructor(
-    private readonly client: Redis,
-    private readonly monitor: Redis,
-  ) {}
+  private monitor: RedisMonitor | null = null;
+
+  private constructor(private readonly client: Redis) {}
 
   static async start(): Promise<CommandLog> {
-    const client = new Redis(TEST_ENV.REDIS_URL);
-    const monitor = await client.monitor();
-    const log = new CommandLog(client, monitor);
-    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
-      if (database !== DATABASE) return;
-      const [command = '', ...rest] = args;
-      log.seen.push({ command: command.toLowerCase(), args: rest, source });
+    const log = new CommandLog(new Redis(TEST_ENV.REDIS_URL));
+    log.monitor = await RedisMonitor.start(TEST_ENV.REDIS_URL, ({ database, ...command }) => {
+      if (database === DATABASE) log.seen.push(command);
     });
     return log;
   }
@@ -59,7 +55,7 @@ class CommandLog {
   }
 
   async close(): Promise<void> {
-    this.monitor.disconnect();
+    this.monitor?.close();
     await this.client.quit();
   }
 
