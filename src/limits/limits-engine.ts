@@ -3,7 +3,7 @@ import type { Limits } from '../common/limits/limits';
 import { admittedHeaders, refusedHeaders, scopeHeadroom, windowLimitMicros } from './limit-headers';
 import { readSnapshots } from './admit-reply';
 import { calendarTtlsMs, CalendarWindows, HOUR_MS, RollingWindow } from './limit-windows';
-import { admitScript, LIMIT_ARGS_PER_SCOPE, seedScript, settleScript } from './limits.scripts';
+import { admitScript, seedScript, settleScript } from './limits.scripts';
 import {
   AdmitRequest,
   AdmitResult,
@@ -25,6 +25,10 @@ import { LimitsKeys } from './limits-keys';
 import { MarkerRefreshes } from './marker-refresh';
 import { readProviderSpend, readScopeUsage } from './limits-reads';
 import { withTimeout } from '../common/async/with-timeout';
+import { TurnBatch } from '../common/async/turn-batch';
+import { atTurnEnd } from '../common/redis/coalesced-writes';
+import { admitCommand, AdmitAnswer, AdmitCall, AdmitEntry, planAdmitCalls } from './admit-batch';
+import { planSettleCalls, SettleCall, settleCommand, SettleEntry } from './settle-batch';
 
 export interface LimitsEngineOptions {
   /** Default `cch:lim:`. */
@@ -98,6 +102,9 @@ export class LimitsEngine {
   private readonly hooks: Pick<LimitsEngineOptions, 'onError' | 'onAdmitAnswered'>;
   /** Baselines being loaded by this instance, by scope key: one ledger query per scope. */
   private readonly seeding = new Map<string, Promise<boolean>>();
+  /** The admissions and settlements of one event-loop turn go to Redis as one script call. */
+  private readonly admissions: TurnBatch<AdmitEntry, AdmitAnswer>;
+  private readonly settlements: TurnBatch<SettleEntry, boolean>;
 
   constructor(
     private readonly redis: Redis,
@@ -121,15 +128,20 @@ export class LimitsEngine {
     this.keys = new LimitsKeys(this.options.keyPrefix, this.options.timeZone);
     this.baselineSource = options.baselineSource ?? null;
     this.hooks = options;
+    const atEnd = (flush: () => void) => atTurnEnd(redis, flush);
+    this.admissions = new TurnBatch(atEnd, (entries) => this.admitBatch(entries));
+    this.settlements = new TurnBatch(atEnd, (entries) => this.settleBatch(entries));
   }
 
   get timeZone(): string {
     return this.options.timeZone;
   }
 
-  /** Checks and, if every scope admits, charges the request: one round trip once warmed up. */
+  /**
+   * Checks and, if every scope admits, charges the request: one round trip once warmed up,
+   * shared with the other admissions of the same event-loop turn (see `admitBatch`).
+   */
   async admit(input: AdmitRequest): Promise<AdmitResult> {
-    const now = input.now ?? this.now();
     // A scope given twice would be reserved twice but released once.
     const seen = new Set<string>();
     const scopes = input.scopes.filter((scope) => {
@@ -139,23 +151,15 @@ export class LimitsEngine {
     const request: AdmitRequest = { ...input, scopes };
     try {
       const reserve = usdToMicros(request.reserveUsd, 'up');
-      const args = this.admitArgs(request, now, reserve);
-      let reply = await this.runAdmit(request.scopes, now, args, true);
-      if (reply[0] === 'baseline') {
-        const missing = reply.slice(1).map((index) => request.scopes[Number(index) - 1]);
-        const seeded = await this.ensureBaselines(missing, now);
-        if (!seeded && !this.options.failOpen) return this.unavailable();
-        // Scopes whose baseline could not be loaded are checked against live counters only.
-        reply = await this.runAdmit(request.scopes, now, args, false);
-      }
-      this.hooks.onAdmitAnswered?.();
-      return this.admitResult(request, now, reserve, reply);
+      const answer = await this.admissions.add({ request, reserve });
+      if (answer === null) return this.unavailable();
+      return this.admitResult(request, answer.now, reserve, answer.reply);
     } catch (error) {
       this.reportError(error, 'admit', null);
       if (!this.options.failOpen) return this.unavailable();
       const reservation: LimitsReservation = {
         requestId: request.requestId,
-        admittedAt: now,
+        admittedAt: request.now ?? this.now(),
         scopes: request.scopes.map(({ kind, id }) => ({ kind, id })),
         reservedMicros: '0',
         degraded: true,
@@ -181,34 +185,13 @@ export class LimitsEngine {
         charged = charged.filter((scope) => scope.kind !== 'provider');
         if (options.providerId !== null) charged.push({ kind: 'provider', id: options.providerId });
       }
-      const now = this.now();
-      const at = reservation.admittedAt;
-      const windows = this.calendar.at(at);
-      const bucket = this.rolling.bucketOf(at);
-      const keys = [this.keys.done(reservation.requestId)];
-      for (const scope of reservation.scopes) {
-        keys.push(this.keys.key(scope, 'inflight'), this.keys.key(scope, 'resv'));
-      }
-      for (const scope of charged) {
-        keys.push(...this.keys.spend(scope, windows));
-      }
-      // '1' = refreshed lately, leave it; '0' = due, refresh it now.
-      const refreshed = charged.map((scope) => (this.markers.claim(scope, now) ? '0' : '1'));
-      const reply = await settleScript.run(this.redis, keys, [
-        reservation.requestId,
-        actual.toString(),
-        bucket,
-        this.rolling.oldestBucket(now),
-        Math.max(1_000, this.rolling.expiryOf(bucket) - now + this.rolling.bucketMs),
-        ...calendarTtlsMs(windows, now),
-        this.options.baselineTtlMs,
-        SETTLED_MARKER_TTL_MS,
-        reservation.scopes.length,
-        charged.length,
-        this.rolling.buckets,
-        refreshed.join(''),
-      ]);
-      return reply === 1;
+      return await this.settlements.add({
+        requestId: reservation.requestId,
+        admittedAt: reservation.admittedAt,
+        released: reservation.scopes,
+        charged,
+        actual,
+      });
     } catch (error) {
       this.reportError(error, 'settle', null);
       return false;
@@ -383,52 +366,67 @@ export class LimitsEngine {
     return true;
   }
 
-  private admitArgs(request: AdmitRequest, now: number, reserve: bigint): (string | number)[] {
-    const windows = this.calendar.at(now);
-    const args: (string | number)[] = [
-      now,
-      request.requestId,
-      reserve.toString(),
-      this.options.reservationTtlMs,
-      this.rolling.bucketOf(now),
-      this.rolling.oldestBucket(now),
-      this.rolling.buckets,
-      this.rolling.bucketMs,
-      this.options.baselineTtlMs,
-      1,
-      RPM_WINDOW_MS,
-      windows.daily.resetAt,
-      windows.weekly.resetAt,
-      windows.monthly.resetAt,
-      request.scopes.length,
-    ];
-    for (const scope of request.scopes) {
-      const { limits } = scope;
-      args.push(
-        limits.rpm ?? -1,
-        limits.concurrentSessions ?? -1,
-        ...BUDGET_WINDOWS.map((window) => (windowLimitMicros(limits, window) ?? -1n).toString()),
-        this.markers.claim(scope, now) ? 1 : 0,
-      );
-    }
-    if (args.length !== 15 + LIMIT_ARGS_PER_SCOPE * request.scopes.length) {
-      throw new Error('LimitsEngine: argument layout mismatch');
-    }
-    return args;
+  /** One turn's admissions: one script call per instant (see `planAdmitCalls`), sent in order. */
+  private async admitBatch(entries: AdmitEntry[]): Promise<AdmitAnswer[]> {
+    const calls = planAdmitCalls(entries, this.now());
+    const answers = await Promise.all(calls.map((call) => this.runAdmitCall(call)));
+    return answers.flat();
   }
 
-  private async runAdmit(
-    scopes: readonly LimitScope[],
-    now: number,
-    args: (string | number)[],
-    checkBaseline: boolean,
-  ): Promise<unknown[]> {
-    const windows = this.calendar.at(now);
-    const keys = scopes.flatMap((scope) => this.keys.scope(scope, windows));
-    args[9] = checkBaseline ? 1 : 0;
-    const reply = await admitScript.run(this.redis, keys, args);
-    if (!Array.isArray(reply)) throw new Error('LimitsEngine: unexpected admit reply');
-    return reply as unknown[];
+  private async runAdmitCall(call: AdmitCall): Promise<AdmitAnswer[]> {
+    const { now, scopes } = call;
+    const { keys, args } = admitCommand(call, {
+      keys: this.keys,
+      calendar: this.calendar,
+      rolling: this.rolling,
+      markers: this.markers,
+      markerTtlMs: this.options.baselineTtlMs,
+      slotTtlMs: this.options.reservationTtlMs,
+      rpmWindowMs: RPM_WINDOW_MS,
+    });
+    let reply = await admitScript.run(this.redis, keys, args);
+    if (Array.isArray(reply) && reply[0] === 'baseline') {
+      const missing = reply.slice(1).map((index) => scopes[Number(index) - 1]);
+      const seeded = await this.ensureBaselines(missing, now);
+      if (!seeded && !this.options.failOpen) return call.entries.map(() => null);
+      // Scopes whose baseline could not be loaded are checked against live counters only.
+      args[0] = 0;
+      reply = await admitScript.run(this.redis, keys, args);
+    }
+    if (!Array.isArray(reply) || reply.length !== call.entries.length) {
+      throw new Error('LimitsEngine: unexpected admit reply');
+    }
+    this.hooks.onAdmitAnswered?.();
+    return reply.map((answer: unknown) => {
+      if (!Array.isArray(answer)) throw new Error('LimitsEngine: unexpected admit reply');
+      return { now, reply: answer as unknown[] };
+    });
+  }
+
+  /** One turn's settlements, grouped by scope and window set (see `planSettleCalls`). */
+  private async settleBatch(entries: SettleEntry[]): Promise<boolean[]> {
+    const calls = planSettleCalls(entries, (at) => {
+      return `${this.rolling.bucketOf(at)}|${this.calendar.at(at).daily.start}`;
+    });
+    const replies = await Promise.all(calls.map((call) => this.runSettleCall(call)));
+    return replies.flat();
+  }
+
+  private async runSettleCall(call: SettleCall): Promise<boolean[]> {
+    const now = this.now();
+    const { keys, args } = settleCommand(call, now, {
+      keys: this.keys,
+      calendar: this.calendar,
+      rolling: this.rolling,
+      markers: this.markers,
+      markerTtlMs: this.options.baselineTtlMs,
+      doneTtlMs: SETTLED_MARKER_TTL_MS,
+    });
+    const reply = await settleScript.run(this.redis, keys, args);
+    if (!Array.isArray(reply) || reply.length !== call.entries.length) {
+      throw new Error('LimitsEngine: unexpected settle reply');
+    }
+    return reply.map((settled) => settled === 1);
   }
 
   private admitResult(

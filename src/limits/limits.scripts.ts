@@ -29,12 +29,6 @@ export const SCOPE_KEY_PARTS = [
 export type ScopeKeyPart = (typeof SCOPE_KEY_PARTS)[number];
 
 /**
- * Arguments per scope: rpm, concurrency, then the five budgets (-1 means none), then '1' when
- * the scope's marker and all-time counter are due a TTL refresh (see MarkerRefreshes).
- */
-export const LIMIT_ARGS_PER_SCOPE = 8;
-
-/**
  * Rolling-window helpers shared by the scripts. The aggregates are an index over the bucket
  * fields, kept only while the hash exists (an HSET on a missing key would create it without an
  * expiry): `recount` walks the hash, drops buckets older than `oldest` and stores what remains;
@@ -82,51 +76,73 @@ end
 `;
 
 /**
- * KEYS: 9 per scope. ARGV: 1 now, 2 requestId, 3 reserve, 4 slotTtlMs, 5 rollBucket,
- * 6 rollOldestBucket, 7 rollBuckets, 8 rollBucketMs, 9 markerTtlMs, 10 checkBaseline (1|0),
- * 11 rpmWindowMs, 12-14 daily/weekly/monthly resetAt, 15 scope count, then per scope 7 limits
- * and the marker refresh flag.
- * Replies: {'baseline', scope...} when a marker is missing (nothing changed);
- * {'refused', kind, scope, window, retryAfterMs (-1 unknown)};
- * {'ok', per scope: rpmCount, rpmOldest, inflight, reserved, spent5h, daily, weekly, monthly,
- * total, rollOldestSpentBucket (-1 none)}.
+ * Admits a batch of requests, in order, as if each had run alone right after the one before:
+ * the requests a gateway process admits in one event-loop turn (see `TurnBatch`). Each scope's
+ * state is read once per batch and its writes are made once at the end (variadic ZADD and
+ * HSET), so a batch of n requests of the same key costs Redis about what one did.
+ *
+ * KEYS: 9 per distinct scope. ARGV: 1 checkBaseline (1|0), 2 now, 3 slotTtlMs, 4 rollOldestBucket,
+ * 5 rollBuckets, 6 rollBucketMs, 7 markerTtlMs, 8 rpmWindowMs, 9-11 daily/weekly/monthly resetAt,
+ * 12 scope count, 13 request count, then per scope rpm, concurrency, the five budgets (-1 means
+ * none) and '1' when its marker and all-time counter are due a TTL refresh (see MarkerRefreshes),
+ * then per request: requestId, reserve, its scope count, the indexes of its scopes.
+ * Replies: {'baseline', scope...} when a marker is missing (nothing changed); else one reply per
+ * request: {'refused', kind, scope position in the request, window, retryAfterMs (-1 unknown)} or
+ * {'ok', per scope of the request: rpmCount, rpmOldest, inflight, reserved, spent5h, daily,
+ * weekly, monthly, total, rollOldestSpentBucket (-1 none)}.
  */
 const ADMIT = `${ROLL_LIB}
-local K, P = 9, 8
-local now, id = tonumber(ARGV[1]), ARGV[2]
-local reserve = tonumber(ARGV[3])
-local rollBucket, rollOldest = tonumber(ARGV[5]), tonumber(ARGV[6])
-local rollBuckets, rollBucketMs = tonumber(ARGV[7]), tonumber(ARGV[8])
-local rpmWindow = tonumber(ARGV[11])
-local resets = {tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[14])}
-local n = tonumber(ARGV[15])
+local K, P, H = 9, 8, 13
+local now, slotTtl = tonumber(ARGV[2]), ARGV[3]
+local rollOldest, rollBuckets, rollBucketMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local rpmWindow = tonumber(ARGV[8])
+local resets = {tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])}
+local S, R = tonumber(ARGV[12]), tonumber(ARGV[13])
 local names = {'5h', 'daily', 'weekly', 'monthly', 'total'}
 
-if ARGV[10] == '1' then
+if ARGV[1] == '1' then
   local missing = {'baseline'}
-  for s = 1, n do
+  for s = 1, S do
     if redis.call('EXISTS', KEYS[(s - 1) * K + 1]) == 0 then missing[#missing + 1] = s end
   end
   if #missing > 1 then return missing end
 end
 
-local state = {}
-for s = 1, n do
-  local k, a = (s - 1) * K, 15 + (s - 1) * P
-  local rpm, conc = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local st = {rpmCount = 0, rpmOldest = -1}
+local reqs, users = {}, {}
+for s = 1, S do users[s] = {} end
+local a = H + S * P + 1
+for r = 1, R do
+  local q = {id = ARGV[a], reserveArg = ARGV[a + 1], reserve = tonumber(ARGV[a + 1]), scopes = {}}
+  for j = 1, tonumber(ARGV[a + 2]) do
+    local s = tonumber(ARGV[a + 2 + j])
+    q.scopes[j] = s
+    users[s][#users[s] + 1] = q.id
+  end
+  a = a + 3 + #q.scopes
+  reqs[r] = q
+end
 
-  if rpm >= 0 then
+-- Each scope's state, once: what the requests before in the batch then change in memory.
+local state = {}
+for s = 1, S do
+  local k, p = (s - 1) * K, H + (s - 1) * P
+  local st = {rpm = tonumber(ARGV[p + 1]), conc = tonumber(ARGV[p + 2]), limits = {},
+    refresh = ARGV[p + 8] == '1', rpmCount = 0, rpmOldest = -1, rpmIds = {}, rpmAdds = {},
+    held = {}, prev = {}, resvOrder = {}, resvArgs = {}, touched = false}
+  for w = 1, 5 do st.limits[w] = tonumber(ARGV[p + 2 + w]) end
+  if st.rpm >= 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', now - rpmWindow)
     st.rpmCount = redis.call('ZCARD', KEYS[k + 2])
-    if st.rpmCount >= rpm then
-      -- The (count - rpm + 1) oldest must slide out before one more fits.
-      local e = redis.call('ZRANGE', KEYS[k + 2], st.rpmCount - rpm, st.rpmCount - rpm, 'WITHSCORES')
-      local retry = -1
-      if e[2] then retry = tonumber(e[2]) + rpmWindow - now end
-      return {'refused', 'rate', s, '', retry}
+    if st.rpmCount > 0 then
+      st.rpmOldest = tonumber(redis.call('ZRANGE', KEYS[k + 2], 0, 0, 'WITHSCORES')[2])
+      -- A request admitted again (ioredis resending after a reconnect) is counted once.
+      local counted = redis.call('ZMSCORE', KEYS[k + 2], unpack(users[s]))
+      for j, id in ipairs(users[s]) do
+        if counted[j] then st.rpmIds[id] = true end
+      end
     end
   end
+  st.rpmStored = st.rpmCount
 
   -- Expired slots (a gateway died mid-request) give back their slot and reservation.
   local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 3], '-inf', now)
@@ -138,16 +154,20 @@ for s = 1, n do
     end
   end
   if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', now) end
-  st.again = redis.call('ZSCORE', KEYS[k + 3], id)
-  st.inflight = redis.call('ZCARD', KEYS[k + 3])
-  if conc >= 0 and not st.again and st.inflight >= conc then
-    return {'refused', 'concurrency', s, '', -1}
+  -- A request admitted again keeps its one slot.
+  local ids, fields = users[s], {'sum'}
+  local scores = redis.call('ZMSCORE', KEYS[k + 3], unpack(ids))
+  for j, id in ipairs(ids) do
+    if scores[j] then st.held[id] = true end
+    fields[j + 1] = 'r:' .. id
   end
-
-  local resv = redis.call('HMGET', KEYS[k + 4], 'sum', 'r:' .. id)
+  st.inflight = redis.call('ZCARD', KEYS[k + 3])
+  local resv = redis.call('HMGET', KEYS[k + 4], unpack(fields))
   st.reserved = tonumber(resv[1] or '0')
-  st.prev = resv[2]
-  if st.prev then st.reserved = st.reserved - tonumber(st.prev) end
+  st.storedReserved = st.reserved
+  for j, id in ipairs(ids) do
+    if resv[j + 1] then st.prev[id] = tonumber(resv[j + 1]) end
+  end
 
   -- Rolling window: the stored sum, unless its oldest bucket slid out (or it is not known).
   local agg = redis.call('HMGET', KEYS[k + 5], SUM, LOW)
@@ -159,124 +179,216 @@ for s = 1, n do
   st.spent = {spent5h}
   local counters = redis.call('MGET', KEYS[k + 6], KEYS[k + 7], KEYS[k + 8], KEYS[k + 9])
   for w = 2, 5 do st.spent[w] = tonumber(counters[w - 1] or '0') end
-
-  for w = 1, 5 do
-    local limit = tonumber(ARGV[a + 2 + w])
-    local need = st.spent[w] + st.reserved + reserve - limit
-    if limit >= 0 and need > 0 then
-      local retry = -1
-      if reserve + st.reserved <= limit then
-        if w == 1 then
-          -- Refused: worth walking the buckets, oldest first, to say when enough slides out.
-          local buckets, fields = {}, redis.call('HGETALL', KEYS[k + 5])
-          for i = 1, #fields, 2 do
-            local b = tonumber(fields[i])
-            if b and b >= rollOldest then buckets[#buckets + 1] = {b, tonumber(fields[i + 1])} end
-          end
-          table.sort(buckets, function(x, y) return x[1] < y[1] end)
-          local freed = 0
-          for _, bv in ipairs(buckets) do
-            freed = freed + bv[2]
-            if freed >= need then
-              retry = (bv[1] + rollBuckets) * rollBucketMs - now
-              break
-            end
-          end
-        elseif w <= 4 then
-          retry = resets[w - 1] - now
-        end
-      end
-      return {'refused', 'budget', s, names[w], retry}
-    end
-  end
   state[s] = st
 end
 
-local reply = {'ok'}
-for s = 1, n do
-  local k, a, st = (s - 1) * K, 15 + (s - 1) * P, state[s]
-  if tonumber(ARGV[a + 1]) >= 0 then
-    redis.call('ZADD', KEYS[k + 2], now, id)
-    redis.call('PEXPIRE', KEYS[k + 2], rpmWindow)
-    st.rpmCount = st.rpmCount + 1
-    st.rpmOldest = tonumber(redis.call('ZRANGE', KEYS[k + 2], 0, 0, 'WITHSCORES')[2])
+-- When enough of the rolling window slides out for a budget refusal to pass, oldest first.
+local function rollRetry(key, need)
+  local buckets, fields = {}, redis.call('HGETALL', key)
+  for i = 1, #fields, 2 do
+    local b = tonumber(fields[i])
+    if b and b >= rollOldest then buckets[#buckets + 1] = {b, tonumber(fields[i + 1])} end
   end
-  redis.call('ZADD', KEYS[k + 3], now + tonumber(ARGV[4]), id)
-  redis.call('PEXPIRE', KEYS[k + 3], ARGV[4])
-  if not st.again then st.inflight = st.inflight + 1 end
-  if st.prev and st.prev ~= '0' then redis.call('HINCRBY', KEYS[k + 4], 'sum', '-' .. st.prev) end
-  redis.call('HSET', KEYS[k + 4], 'r:' .. id, ARGV[3])
-  redis.call('HINCRBY', KEYS[k + 4], 'sum', ARGV[3])
-  redis.call('PEXPIRE', KEYS[k + 4], ARGV[4])
-  if ARGV[a + 8] == '1' then
-    redis.call('PEXPIRE', KEYS[k + 1], ARGV[9])
-    redis.call('PEXPIRE', KEYS[k + 9], ARGV[9])
+  table.sort(buckets, function(x, y) return x[1] < y[1] end)
+  local freed = 0
+  for _, bv in ipairs(buckets) do
+    freed = freed + bv[2]
+    if freed >= need then return (bv[1] + rollBuckets) * rollBucketMs - now end
   end
-  reply[#reply + 1] = st.rpmCount
-  reply[#reply + 1] = st.rpmOldest
-  reply[#reply + 1] = st.inflight
-  reply[#reply + 1] = st.reserved + reserve
-  for w = 1, 5 do reply[#reply + 1] = st.spent[w] end
-  reply[#reply + 1] = st.rollOldestSpent
+  return -1
 end
-return reply
+
+local function refusal(q)
+  for j, s in ipairs(q.scopes) do
+    local st, k = state[s], (s - 1) * K
+    if st.rpm >= 0 and st.rpmCount >= st.rpm and not st.rpmIds[q.id] then
+      -- The (count - rpm + 1) oldest must slide out; this batch's own entries are the newest.
+      local index, retry = st.rpmCount - st.rpm, rpmWindow
+      if index < st.rpmStored then
+        local e = redis.call('ZRANGE', KEYS[k + 2], index, index, 'WITHSCORES')
+        retry = -1
+        if e[2] then retry = tonumber(e[2]) + rpmWindow - now end
+      end
+      return {'refused', 'rate', j, '', retry}
+    end
+    if st.conc >= 0 and not st.held[q.id] and st.inflight >= st.conc then
+      return {'refused', 'concurrency', j, '', -1}
+    end
+    local others = st.reserved - (st.prev[q.id] or 0)
+    for w = 1, 5 do
+      local limit = st.limits[w]
+      local need = st.spent[w] + others + q.reserve - limit
+      if limit >= 0 and need > 0 then
+        local retry = -1
+        if q.reserve + others <= limit then
+          if w == 1 then retry = rollRetry(KEYS[k + 5], need)
+          elseif w <= 4 then retry = resets[w - 1] - now end
+        end
+        return {'refused', 'budget', j, names[w], retry}
+      end
+    end
+  end
+  return nil
+end
+
+local replies = {}
+for r, q in ipairs(reqs) do
+  local refused = refusal(q)
+  if refused then
+    replies[r] = refused
+  else
+    local reply = {'ok'}
+    for _, s in ipairs(q.scopes) do
+      local st = state[s]
+      st.touched = true
+      if st.rpm >= 0 then
+        if not st.rpmIds[q.id] then
+          st.rpmIds[q.id] = true
+          st.rpmAdds[#st.rpmAdds + 1] = q.id
+          st.rpmCount = st.rpmCount + 1
+        end
+        if st.rpmOldest < 0 then st.rpmOldest = now end
+      end
+      if not st.held[q.id] then
+        st.held[q.id] = true
+        st.inflight = st.inflight + 1
+      end
+      st.reserved = st.reserved - (st.prev[q.id] or 0) + q.reserve
+      st.prev[q.id] = q.reserve
+      if not st.resvArgs[q.id] then st.resvOrder[#st.resvOrder + 1] = q.id end
+      st.resvArgs[q.id] = q.reserveArg
+      reply[#reply + 1] = st.rpmCount
+      reply[#reply + 1] = st.rpmOldest
+      reply[#reply + 1] = st.inflight
+      reply[#reply + 1] = st.reserved
+      for w = 1, 5 do reply[#reply + 1] = st.spent[w] end
+      reply[#reply + 1] = st.rollOldestSpent
+    end
+    replies[r] = reply
+  end
+end
+
+for s = 1, S do
+  local k, st = (s - 1) * K, state[s]
+  if st.touched then
+    if #st.rpmAdds > 0 then
+      local members = {}
+      for _, id in ipairs(st.rpmAdds) do
+        members[#members + 1] = now
+        members[#members + 1] = id
+      end
+      redis.call('ZADD', KEYS[k + 2], unpack(members))
+      redis.call('PEXPIRE', KEYS[k + 2], rpmWindow)
+    end
+    local slots, fields = {}, {}
+    for _, id in ipairs(st.resvOrder) do
+      slots[#slots + 1] = now + tonumber(slotTtl)
+      slots[#slots + 1] = id
+      fields[#fields + 1] = 'r:' .. id
+      fields[#fields + 1] = st.resvArgs[id]
+    end
+    redis.call('ZADD', KEYS[k + 3], unpack(slots))
+    redis.call('PEXPIRE', KEYS[k + 3], slotTtl)
+    redis.call('HSET', KEYS[k + 4], unpack(fields))
+    local delta = st.reserved - st.storedReserved
+    if delta ~= 0 then redis.call('HINCRBY', KEYS[k + 4], 'sum', string.format('%.0f', delta)) end
+    redis.call('PEXPIRE', KEYS[k + 4], slotTtl)
+    if st.refresh then
+      redis.call('PEXPIRE', KEYS[k + 1], ARGV[7])
+      redis.call('PEXPIRE', KEYS[k + 9], ARGV[7])
+    end
+  end
+end
+return replies
 `;
 
 /**
- * KEYS: 1 done marker, then inflight + resv per released scope, then base, roll, day, week,
- * month, total per charged scope. ARGV: 1 requestId, 2 actual, 3 rollBucket, 4 rollOldestBucket,
- * 5 rollTtlMs, 6-8 daily/weekly/monthly ttlMs, 9 markerTtlMs, 10 doneTtlMs, 11 released count,
- * 12 charged count, 13 rollBuckets, 14 one character per charged scope: '1' when its marker and
- * all-time counter were refreshed recently (by this request's admission or an earlier request;
- * see MarkerRefreshes), so settling need not. Returns 1, or 0 when the request was
- * settled already. A charged scope without its marker is skipped: its spend is not known and
- * will be rebuilt from the ledger, which will hold this request too.
+ * Settles a batch of requests (those a process settles in one event-loop turn). Idempotent per
+ * request: its `done` marker is SET NX first, and a request settled before is left out of
+ * everything after. Slots and reservations are released per scope in one call each; the charges
+ * of a scope and window set are summed and added once.
+ *
+ * KEYS: one done marker per request, then inflight + resv per release group (a scope), then base,
+ * roll, day, week, month, total per charge group (a scope and the windows of an admission instant).
+ * ARGV: 1 request count, 2 release groups, 3 charge groups, 4 rollOldestBucket, 5 markerTtlMs,
+ * 6 doneTtlMs, 7 rollBuckets, then the request ids; per release group: its request count and the
+ * requests' indexes; per charge group: rollBucket, rollTtlMs, daily/weekly/monthly ttlMs, '1' when
+ * its marker and all-time counter were refreshed recently (see MarkerRefreshes), then its request
+ * count and (request index, actual micro-dollars) pairs.
+ * Returns per request 1, or 0 when it was settled already. A charged scope without its marker is
+ * skipped: its spend is not known and will be rebuilt from the ledger, which will hold the request.
  *
  * Calendar counters expire at a fixed time (their window's end plus a grace), so their TTL is
  * set when a settlement creates them, not on every charge; the rolling hash is trimmed only when
  * a charge opened a new bucket.
  */
 const SETTLE = `${ROLL_LIB}
-local id, actual = ARGV[1], ARGV[2]
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[10]) then return 0 end
-local nr, nc = tonumber(ARGV[11]), tonumber(ARGV[12])
-for s = 1, nr do
-  local inflight, resv = KEYS[2 * s], KEYS[2 * s + 1]
-  redis.call('ZREM', inflight, id)
-  local amt = redis.call('HGET', resv, 'r:' .. id)
-  if amt then
-    if amt ~= '0' then redis.call('HINCRBY', resv, 'sum', '-' .. amt) end
-    redis.call('HDEL', resv, 'r:' .. id)
+local n, nr, nc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local oldest = tonumber(ARGV[4])
+local ids, fresh, replies = {}, {}, {}
+for i = 1, n do
+  ids[i] = ARGV[7 + i]
+  fresh[i] = redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[6]) ~= false
+  replies[i] = fresh[i] and 1 or 0
+end
+local a = 8 + n
+for g = 1, nr do
+  local inflight, resv = KEYS[n + 2 * g - 1], KEYS[n + 2 * g]
+  local m, members, fields = tonumber(ARGV[a]), {}, {}
+  for j = 1, m do
+    local i = tonumber(ARGV[a + j])
+    if fresh[i] then
+      members[#members + 1] = ids[i]
+      fields[#fields + 1] = 'r:' .. ids[i]
+    end
+  end
+  a = a + 1 + m
+  if #members > 0 then
+    redis.call('ZREM', inflight, unpack(members))
+    local amounts, held, total = redis.call('HMGET', resv, unpack(fields)), {}, 0
+    for j, field in ipairs(fields) do
+      if amounts[j] then
+        held[#held + 1] = field
+        total = total + tonumber(amounts[j])
+      end
+    end
+    if #held > 0 then
+      if total ~= 0 then redis.call('HINCRBY', resv, 'sum', string.format('%.0f', -total)) end
+      redis.call('HDEL', resv, unpack(held))
+    end
   end
 end
-if actual == '0' then return 1 end
-local oldest = tonumber(ARGV[4])
-for s = 1, nc do
-  local b = 1 + 2 * nr + (s - 1) * 6
-  if redis.call('EXISTS', KEYS[b + 1]) == 1 then
-    if tonumber(ARGV[3]) >= oldest then
-      local bucketTotal = addToRoll(KEYS[b + 2], ARGV[3], actual)
-      redis.call('PEXPIRE', KEYS[b + 2], ARGV[5])
+for g = 1, nc do
+  local b = n + 2 * nr + (g - 1) * 6
+  local bucket, m, sum = ARGV[a], tonumber(ARGV[a + 6]), 0
+  for j = 1, m do
+    if fresh[tonumber(ARGV[a + 5 + 2 * j])] then sum = sum + tonumber(ARGV[a + 6 + 2 * j]) end
+  end
+  if sum > 0 and redis.call('EXISTS', KEYS[b + 1]) == 1 then
+    local amount = string.format('%.0f', sum)
+    if tonumber(bucket) >= oldest then
+      local bucketTotal = addToRoll(KEYS[b + 2], bucket, amount)
+      redis.call('PEXPIRE', KEYS[b + 2], ARGV[a + 1])
       -- A scope charged but never admitted (a provider) is not recounted by admission.
-      if bucketTotal == tonumber(actual) and redis.call('HLEN', KEYS[b + 2]) > 2 * tonumber(ARGV[13]) then
+      if bucketTotal == sum and redis.call('HLEN', KEYS[b + 2]) > 2 * tonumber(ARGV[7]) then
         recount(KEYS[b + 2], oldest)
       end
     end
     for w = 1, 3 do
-      if redis.call('INCRBY', KEYS[b + 2 + w], actual) == tonumber(actual) then
-        redis.call('PEXPIRE', KEYS[b + 2 + w], ARGV[5 + w])
+      if redis.call('INCRBY', KEYS[b + 2 + w], amount) == sum then
+        redis.call('PEXPIRE', KEYS[b + 2 + w], ARGV[a + 1 + w])
       end
     end
-    redis.call('INCRBY', KEYS[b + 6], actual)
-    if string.sub(ARGV[14], s, s) ~= '1' then
-      redis.call('PEXPIRE', KEYS[b + 6], ARGV[9])
-      redis.call('PEXPIRE', KEYS[b + 1], ARGV[9])
+    redis.call('INCRBY', KEYS[b + 6], amount)
+    if ARGV[a + 5] ~= '1' then
+      redis.call('PEXPIRE', KEYS[b + 6], ARGV[5])
+      redis.call('PEXPIRE', KEYS[b + 1], ARGV[5])
     end
   end
+  a = a + 7 + 2 * m
 end
-return 1
+return replies
 `;
-
 /**
  * KEYS: base, roll, day, week, month, total of one scope. ARGV: 1 markerTtlMs, 2 rollTtlMs,
  * 3-5 daily/weekly/monthly ttlMs, 6-9 daily/weekly/monthly/total amounts, then bucket/amount

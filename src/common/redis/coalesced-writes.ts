@@ -15,22 +15,49 @@ import type Redis from 'ioredis';
  * In a gateway worker that was ~1.2 MB promoted per scavenge and 2.5–5 ms scavenge pauses at
  * c=1; see the README's speed section for the measurements.
  */
+/** Per coalesced client: runs a function at the end of the current turn, before the uncork. */
+const turnEnds = new WeakMap<Redis, (run: () => void) => void>();
+
 export function coalesceWrites(client: Redis): Redis {
   const send = client.sendCommand.bind(client);
   let corked: Redis['stream'] | null = null;
-  client.sendCommand = (command, stream) => {
+  let atUncork: (() => void)[] = [];
+  /** Only a ready connection: commands during the handshake must leave at once, and with no
+   * offline queue a client that is not ready fails the command without writing. */
+  const cork = (): boolean => {
     const socket = client.stream;
-    // Only a ready connection: commands during the handshake must leave at once, and with no
-    // offline queue a client that is not ready fails the command without writing.
-    if (socket && corked !== socket && client.status === 'ready') {
-      corked = socket;
-      socket.cork();
-      setImmediate(() => {
-        corked = null;
-        socket.uncork();
-      });
-    }
+    if (!socket || client.status !== 'ready') return false;
+    if (corked === socket) return true;
+    corked = socket;
+    socket.cork();
+    setImmediate(() => {
+      // What is batched up to the end of the turn goes out in this same write.
+      const due = atUncork;
+      atUncork = [];
+      for (const run of due) run();
+      corked = null;
+      socket.uncork();
+    });
+    return true;
+  };
+  client.sendCommand = (command, stream) => {
+    cork();
     return send(command, stream);
   };
+  turnEnds.set(client, (run) => {
+    if (cork()) atUncork.push(run);
+    else setImmediate(run);
+  });
   return client;
+}
+
+/**
+ * Runs `run` at the end of this event-loop turn (the check phase), for work batched over the
+ * turn: on a coalesced client, right before the turn's commands leave, so the batch goes out in
+ * the same write as them; on any other client, in a `setImmediate`.
+ */
+export function atTurnEnd(client: Redis, run: () => void): void {
+  const schedule = turnEnds.get(client);
+  if (schedule) schedule(run);
+  else setImmediate(run);
 }

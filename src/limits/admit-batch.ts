@@ -1,0 +1,142 @@
+import { windowLimitMicros } from './limit-headers';
+import type { CalendarWindows, RollingWindow } from './limit-windows';
+import type { LimitsKeys } from './limits-keys';
+import { AdmitRequest, BUDGET_WINDOWS, LimitScope } from './limits.types';
+import type { MarkerRefreshes } from './marker-refresh';
+
+/** One admission waiting for its turn's batch (scopes already deduplicated). */
+export interface AdmitEntry {
+  request: AdmitRequest;
+  /** The reservation in micro-dollars. */
+  reserve: bigint;
+}
+
+/** What the batch answered one admission: the script's reply for it, or null = unavailable. */
+export type AdmitAnswer = { now: number; reply: unknown[] } | null;
+
+/**
+ * The admissions of one script call: one instant, each scope once with one set of limits.
+ * `scopes[i]` is the script's scope i + 1; `positions[e]` lists entry e's scopes by that index.
+ */
+export interface AdmitCall {
+  now: number;
+  entries: AdmitEntry[];
+  scopes: LimitScope[];
+  /** The 7 limit arguments of each scope (rpm, concurrency, five budgets). */
+  limitArgs: string[][];
+  positions: number[][];
+  byId: Map<string, number>;
+}
+
+/**
+ * More admissions than this in one call wait for the next call of the same turn: a call runs
+ * alone in Redis, and its variadic commands grow with it.
+ */
+export const MAX_ADMISSIONS_PER_CALL = 64;
+
+/** rpm, concurrency and the five budgets of a scope, as the admission script takes them. */
+export function scopeLimitArgs(scope: LimitScope): string[] {
+  const { limits } = scope;
+  return [
+    String(limits.rpm ?? -1),
+    String(limits.concurrentSessions ?? -1),
+    ...BUDGET_WINDOWS.map((window) => (windowLimitMicros(limits, window) ?? -1n).toString()),
+  ];
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/**
+ * Splits a turn's admissions into script calls, in order. An admission joins the last call when
+ * it has the same instant (explicit `now`, else `batchNow`), the call has room, and each of its
+ * scopes is new to the call or has the same limits there (limits changed mid-turn start a call).
+ */
+export function planAdmitCalls(entries: readonly AdmitEntry[], batchNow: number): AdmitCall[] {
+  const calls: AdmitCall[] = [];
+  for (const entry of entries) {
+    const now = entry.request.now ?? batchNow;
+    let call = calls.at(-1);
+    const fits =
+      call !== undefined &&
+      call.now === now &&
+      call.entries.length < MAX_ADMISSIONS_PER_CALL &&
+      entry.request.scopes.every((scope) => {
+        const index = call?.byId.get(`${scope.kind}:${scope.id}`);
+        if (index === undefined || call === undefined) return true;
+        return (
+          call.scopes[index].limits === scope.limits ||
+          sameArgs(call.limitArgs[index], scopeLimitArgs(scope))
+        );
+      });
+    if (!fits || call === undefined) {
+      call = { now, entries: [], scopes: [], limitArgs: [], positions: [], byId: new Map() };
+      calls.push(call);
+    }
+    const positions: number[] = [];
+    for (const scope of entry.request.scopes) {
+      const id = `${scope.kind}:${scope.id}`;
+      let index = call.byId.get(id);
+      if (index === undefined) {
+        index = call.scopes.length;
+        call.byId.set(id, index);
+        call.scopes.push(scope);
+        call.limitArgs.push(scopeLimitArgs(scope));
+      }
+      positions.push(index);
+    }
+    call.entries.push(entry);
+    call.positions.push(positions);
+  }
+  return calls;
+}
+
+/** What building an admission call needs of the engine. */
+export interface AdmitContext {
+  keys: LimitsKeys;
+  calendar: CalendarWindows;
+  rolling: RollingWindow;
+  markers: MarkerRefreshes;
+  markerTtlMs: number;
+  slotTtlMs: number;
+  rpmWindowMs: number;
+}
+
+/**
+ * The admission script's keys and arguments for one call (layout in `limits.scripts.ts`); the
+ * first argument, 1, asks the script to check the scopes' baseline markers.
+ */
+export function admitCommand(
+  call: AdmitCall,
+  context: AdmitContext,
+): { keys: string[]; args: (string | number)[] } {
+  const { now, scopes } = call;
+  const { rolling, markers } = context;
+  const windows = context.calendar.at(now);
+  const keys = scopes.flatMap((scope) => context.keys.scope(scope, windows));
+  const args: (string | number)[] = [
+    1,
+    now,
+    context.slotTtlMs,
+    rolling.oldestBucket(now),
+    rolling.buckets,
+    rolling.bucketMs,
+    context.markerTtlMs,
+    context.rpmWindowMs,
+    windows.daily.resetAt,
+    windows.weekly.resetAt,
+    windows.monthly.resetAt,
+    scopes.length,
+    call.entries.length,
+  ];
+  scopes.forEach((scope, index) => {
+    args.push(...call.limitArgs[index], markers.claim(scope, now) ? 1 : 0);
+  });
+  call.entries.forEach((entry, e) => {
+    const positions = call.positions[e];
+    args.push(entry.request.requestId, entry.reserve.toString(), positions.length);
+    for (const index of positions) args.push(index + 1);
+  });
+  return { keys, args };
+}

@@ -1,0 +1,126 @@
+import { calendarTtlsMs, type CalendarWindows, type RollingWindow } from './limit-windows';
+import type { LimitsKeys } from './limits-keys';
+import type { LimitScopeRef } from './limits.types';
+import type { MarkerRefreshes } from './marker-refresh';
+
+/** One settlement waiting for its turn's batch. */
+export interface SettleEntry {
+  requestId: string;
+  admittedAt: number;
+  /** Scopes whose slot and reservation are released. */
+  released: readonly LimitScopeRef[];
+  /** Scopes charged `actual` micro-dollars. */
+  charged: readonly LimitScopeRef[];
+  actual: bigint;
+}
+
+export interface ReleaseGroup {
+  scope: LimitScopeRef;
+  /** Indexes of the call's entries. */
+  entries: number[];
+}
+
+/** One scope charged in the windows of one admission instant (same rolling bucket and day). */
+export interface ChargeGroup {
+  scope: LimitScopeRef;
+  admittedAt: number;
+  /** Entry index and amount, per charge. */
+  charges: [number, bigint][];
+}
+
+export interface SettleCall {
+  entries: SettleEntry[];
+  releases: ReleaseGroup[];
+  charges: ChargeGroup[];
+}
+
+/** As for admissions (see `MAX_ADMISSIONS_PER_CALL`). */
+export const MAX_SETTLEMENTS_PER_CALL = 64;
+
+/**
+ * Groups a turn's settlements into script calls: per call, each scope's releases together, and
+ * each scope's charges together per window set (`windowsOf` names the windows of an instant).
+ * A zero charge changes nothing and is left out.
+ */
+export function planSettleCalls(
+  entries: readonly SettleEntry[],
+  windowsOf: (instant: number) => string,
+): SettleCall[] {
+  const calls: SettleCall[] = [];
+  for (let start = 0; start < entries.length; start += MAX_SETTLEMENTS_PER_CALL) {
+    const slice = entries.slice(start, start + MAX_SETTLEMENTS_PER_CALL);
+    const releases = new Map<string, ReleaseGroup>();
+    const charges = new Map<string, ChargeGroup>();
+    slice.forEach((entry, index) => {
+      for (const scope of entry.released) {
+        const id = `${scope.kind}:${scope.id}`;
+        const group = releases.get(id) ?? { scope, entries: [] };
+        group.entries.push(index);
+        releases.set(id, group);
+      }
+      if (entry.actual === 0n) return;
+      const windows = windowsOf(entry.admittedAt);
+      for (const scope of entry.charged) {
+        const id = `${scope.kind}:${scope.id}|${windows}`;
+        const group = charges.get(id) ?? { scope, admittedAt: entry.admittedAt, charges: [] };
+        group.charges.push([index, entry.actual]);
+        charges.set(id, group);
+      }
+    });
+    calls.push({
+      entries: slice,
+      releases: [...releases.values()],
+      charges: [...charges.values()],
+    });
+  }
+  return calls;
+}
+
+/** What building a settlement call needs of the engine. */
+export interface SettleContext {
+  keys: LimitsKeys;
+  calendar: CalendarWindows;
+  rolling: RollingWindow;
+  markers: MarkerRefreshes;
+  markerTtlMs: number;
+  doneTtlMs: number;
+}
+
+/** The settlement script's keys and arguments for one call (layout in `limits.scripts.ts`). */
+export function settleCommand(
+  call: SettleCall,
+  now: number,
+  context: SettleContext,
+): { keys: string[]; args: (string | number)[] } {
+  const { keys: names, calendar, rolling, markers } = context;
+  const keys = call.entries.map((entry) => names.done(entry.requestId));
+  const args: (string | number)[] = [
+    call.entries.length,
+    call.releases.length,
+    call.charges.length,
+    rolling.oldestBucket(now),
+    context.markerTtlMs,
+    context.doneTtlMs,
+    rolling.buckets,
+    ...call.entries.map((entry) => entry.requestId),
+  ];
+  for (const group of call.releases) {
+    keys.push(names.key(group.scope, 'inflight'), names.key(group.scope, 'resv'));
+    args.push(group.entries.length, ...group.entries.map((index) => index + 1));
+  }
+  for (const group of call.charges) {
+    const windows = calendar.at(group.admittedAt);
+    const bucket = rolling.bucketOf(group.admittedAt);
+    keys.push(...names.spend(group.scope, windows));
+    args.push(
+      bucket,
+      Math.max(1_000, rolling.expiryOf(bucket) - now + rolling.bucketMs),
+      ...calendarTtlsMs(windows, now),
+      // '1' = refreshed lately, leave it; '0' = due, refresh it now.
+      markers.claim(group.scope, now) ? '0' : '1',
+      group.charges.length,
+    );
+    for (const [index, amount] of group.charges) args.push(index + 1, amount.toString());
+  }
+  return { keys, args };
+}
