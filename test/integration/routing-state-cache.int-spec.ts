@@ -168,10 +168,14 @@ describe(`routing state with ROUTING_STATE_MAX_AGE_MS=${MAX_AGE_MS}`, () => {
   });
 
   afterAll(async () => {
-    for (const built of fixtures) await built.close();
-    await log.close();
-    await redis.quit();
-    await ctx.close();
+    // The app last, and whatever else fails: a gateway left running keeps Jest from exiting.
+    try {
+      for (const built of fixtures) await built.close();
+      await log.close();
+      await redis.quit();
+    } finally {
+      await ctx.close();
+    }
   });
 
   async function setup(): Promise<Fixture> {
@@ -287,10 +291,13 @@ describe('routing state with ROUTING_STATE_MAX_AGE_MS=0 (the default)', () => {
   });
 
   afterAll(async () => {
-    await built.close();
-    await log.close();
-    await redis.quit();
-    await ctx.close();
+    try {
+      await built.close();
+      await log.close();
+      await redis.quit();
+    } finally {
+      await ctx.close();
+    }
   });
 
   it('should read breaker states, the session binding and budgets on every request', async () => {
