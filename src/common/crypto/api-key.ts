@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export const API_KEY_PREFIX = 'sk-cch-';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -31,8 +31,9 @@ export function generateApiKey(): GeneratedApiKey {
   };
 }
 
+/** SHA-256, hex. Once per proxied request: the one-shot `hash` costs a third of a `Hash` object. */
 export function hashApiKey(plaintext: string): string {
-  return createHash('sha256').update(plaintext, 'utf8').digest('hex');
+  return hash('sha256', plaintext, 'hex');
 }
 
 export function looksLikeApiKey(value: string): boolean {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { generateApiKey, hashApiKey, looksLikeApiKey } from './api-key';
 import { secretsEqual } from './constant-time';
 import { decodeMasterKey } from './master-key';
@@ -41,6 +42,17 @@ describe('decodeMasterKey', () => {
   it('should refuse other lengths', () => {
     expect(decodeMasterKey(Buffer.alloc(31).toString('base64'))).toBeNull();
     expect(decodeMasterKey('zz'.repeat(32))).toBeNull();
+  });
+});
+
+describe('hashApiKey', () => {
+  it('should be the hex SHA-256 of the key as UTF-8, as stored for every existing key', () => {
+    expect(hashApiKey('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+    expect(hashApiKey('sk-cch-é')).toBe(
+      createHash('sha256').update(Buffer.from('sk-cch-é', 'utf8')).digest('hex'),
+    );
   });
 });
 
