@@ -167,17 +167,38 @@ describe('MaxAgeCache', () => {
     expect(await cache.get('a', load)).toBe('loaded1');
   });
 
-  it('should load on every call and keep nothing with a max age of 0', async () => {
+  it('should keep nothing with a max age of 0, sharing only a load of the same turn', async () => {
     const cache = new MaxAgeCache<string>(0, 10);
     const loader = new Loader<string>();
     cache.set('k', 'written');
     const a = cache.get('k', loader.load);
     const b = cache.get('k', loader.load);
+    const other = cache.get('other', loader.load);
     expect(loader.calls).toBe(2);
     loader.resolve('1');
+    loader.resolve('x');
+    expect([await a, await b, await other]).toEqual(['1', '1', 'x']);
+    // The next turn reads again, even with nothing newer written.
+    await flush();
+    const c = cache.get('k', loader.load);
+    expect(loader.calls).toBe(3);
     loader.resolve('2');
-    expect([await a, await b]).toEqual(['1', '2']);
+    expect(await c).toBe('2');
     expect(cache.enabled).toBe(false);
+  });
+
+  it('should not share a load of this turn past a write or a patch of this process', async () => {
+    const cache = new MaxAgeCache<Map<string, string>>(0, 10);
+    const loader = new Loader<Map<string, string>>();
+    const before = cache.get('k', loader.load);
+    cache.set('k', new Map());
+    const afterWrite = cache.get('k', loader.load);
+    cache.patchAll(() => undefined);
+    const afterPatch = cache.get('k', loader.load);
+    expect(loader.calls).toBe(3);
+    for (const value of ['a', 'b', 'c']) loader.resolve(new Map([['v', value]]));
+    const seen = await Promise.all([before, afterWrite, afterPatch]);
+    expect(seen.map((map) => map.get('v'))).toEqual(['a', 'b', 'c']);
   });
 
   it('should refuse a negative max age or no room', () => {

@@ -13,12 +13,17 @@ export type Cacheable = NonNullable<unknown> | null;
  * under way, whose older answers are dropped: what this process changed itself is seen at once,
  * what other processes changed within `maxAgeMs`.
  *
- * `maxAgeMs` 0 turns it into a pass-through: every `get` loads, nothing is kept or shared.
+ * `maxAgeMs` 0 keeps nothing: a `get` loads, sharing only a load started in the same event-loop
+ * turn. Those callers would have sent the same read in the same socket write (see
+ * `coalesceWrites`), so one read answers them all as of the same instant; at c=64 a turn holds
+ * about ten requests.
  * Bounded by `maxEntries` (the oldest entry goes first, see `ExpiringCache`).
  */
 export class MaxAgeCache<V extends Cacheable> {
   private readonly stored: ExpiringCache<V>;
   private readonly loads = new Map<string, Promise<V>>();
+  /** With `maxAgeMs` 0: the loads started in this event-loop turn, cleared at its end. */
+  private readonly turnLoads = new Map<string, Promise<V>>();
 
   constructor(
     readonly maxAgeMs: number,
@@ -37,7 +42,7 @@ export class MaxAgeCache<V extends Cacheable> {
 
   /** The value kept for `key` if fresh, else the one `load` reads (joining a load under way). */
   get(key: string, load: () => Promise<V>): Promise<V> {
-    if (!this.enabled) return load();
+    if (!this.enabled) return this.sameTurn(key, load);
     const kept = this.stored.get(key);
     if (kept !== undefined) return Promise.resolve(kept);
     const pending = this.loads.get(key);
@@ -66,6 +71,7 @@ export class MaxAgeCache<V extends Cacheable> {
 
   /** This process wrote `value` to the store: keep it as a fresh read. */
   set(key: string, value: V): void {
+    this.turnLoads.delete(key);
     if (!this.enabled) return;
     this.loads.delete(key);
     this.keep(key, value, this.maxAgeMs);
@@ -77,9 +83,19 @@ export class MaxAgeCache<V extends Cacheable> {
    * the callers that come next cannot receive an answer read before the change.
    */
   patchAll(patch: (value: V) => void): void {
+    this.turnLoads.clear();
     if (!this.enabled) return;
     this.loads.clear();
     for (const [, value] of this.stored.live()) patch(value);
+  }
+
+  private sameTurn(key: string, load: () => Promise<V>): Promise<V> {
+    const pending = this.turnLoads.get(key);
+    if (pending) return pending;
+    const loading = start(load);
+    if (this.turnLoads.size === 0) setImmediate(() => this.turnLoads.clear());
+    this.turnLoads.set(key, loading);
+    return loading;
   }
 
   private keep(key: string, value: V, ttlMs: number): void {
