@@ -11,8 +11,12 @@ export interface AdmitEntry {
   reserve: bigint;
 }
 
-/** What the batch answered one admission: the script's reply for it, or null = unavailable. */
-export type AdmitAnswer = { now: number; reply: unknown[] } | null;
+/**
+ * What the batch answered one admission: the script's reply for it, null = unavailable, or an
+ * answer still to come (its scopes' baselines are being loaded) that must not hold up the rest.
+ */
+export type AdmitAnswer =
+  { now: number; reply: unknown[] } | { later: Promise<AdmitAnswer> } | null;
 
 /**
  * The admissions of one script call: one instant, each scope once with one set of limits.
@@ -139,4 +143,28 @@ export function admitCommand(
     for (const index of positions) args.push(index + 1);
   });
   return { keys, args };
+}
+
+/**
+ * Splits a call's admissions into those touching none of the `scopes` (call indexes) and those
+ * touching some; `merge` puts their answers back in the call's order.
+ */
+export function splitByScopes(
+  call: AdmitCall,
+  scopes: ReadonlySet<number>,
+): {
+  ready: AdmitEntry[];
+  waiting: AdmitEntry[];
+  merge: (ready: AdmitAnswer[], waiting: AdmitAnswer[]) => AdmitAnswer[];
+} {
+  const waits = call.positions.map((positions) => positions.some((index) => scopes.has(index)));
+  return {
+    ready: call.entries.filter((_, e) => !waits[e]),
+    waiting: call.entries.filter((_, e) => waits[e]),
+    merge: (ready, waiting) => {
+      let r = 0;
+      let w = 0;
+      return waits.map((wait) => (wait ? waiting[w++] : ready[r++]));
+    },
+  };
 }

@@ -1,5 +1,16 @@
-import type { ScopeSnapshot } from './limit-headers';
-import { BUDGET_WINDOWS, BudgetWindow, LimitScope } from './limits.types';
+import {
+  admittedHeaders,
+  refusedHeaders,
+  scopeHeadroom,
+  type ScopeSnapshot,
+} from './limit-headers';
+import {
+  AdmitRequest,
+  AdmitResult,
+  BUDGET_WINDOWS,
+  BudgetWindow,
+  LimitScope,
+} from './limits.types';
 import { replyMicros } from './usd-micros';
 
 /** Values per scope in the admission script's 'ok' reply (see `admitScript`). */
@@ -29,4 +40,44 @@ export function readSnapshots(
       resetsAt: resetsAt(Number(field(9))),
     };
   });
+}
+
+/** The result of one admission from its reply in the admission script's batch reply. */
+export function admitResult(
+  request: AdmitRequest,
+  now: number,
+  reserve: bigint,
+  reply: readonly unknown[],
+  resetsAt: (oldestRollingBucket: number) => Record<BudgetWindow, number | null>,
+): AdmitResult {
+  if (reply[0] === 'refused') {
+    const kind = reply[1] as 'rate' | 'concurrency' | 'budget';
+    const scope = request.scopes[Number(reply[2]) - 1];
+    const window = reply[3] === '' ? undefined : (reply[3] as BudgetWindow);
+    const retryMs = Number(reply[4]);
+    const retryAfterSeconds = retryMs >= 0 ? Math.max(1, Math.ceil(retryMs / 1000)) : null;
+    return {
+      ok: false,
+      kind,
+      scope: scope.kind,
+      scopeId: scope.id,
+      ...(window ? { window } : {}),
+      retryAfterSeconds,
+      headers: refusedHeaders(scope, kind, window, retryAfterSeconds),
+    };
+  }
+  if (reply[0] !== 'ok') throw new Error('LimitsEngine: unexpected admit reply');
+  const snapshots = readSnapshots(reply, request.scopes, resetsAt);
+  return {
+    ok: true,
+    reservation: {
+      requestId: request.requestId,
+      admittedAt: now,
+      scopes: request.scopes.map(({ kind, id }) => ({ kind, id })),
+      reservedMicros: reserve.toString(),
+      degraded: false,
+    },
+    headers: admittedHeaders(snapshots, now),
+    headroom: Math.min(...snapshots.map((snapshot) => scopeHeadroom(snapshot, reserve))),
+  };
 }

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Limits } from '../common/limits/limits';
-import { admittedHeaders, refusedHeaders, scopeHeadroom, windowLimitMicros } from './limit-headers';
-import { readSnapshots } from './admit-reply';
+import { windowLimitMicros } from './limit-headers';
+import { admitResult } from './admit-reply';
 import { calendarTtlsMs, CalendarWindows, HOUR_MS, RollingWindow } from './limit-windows';
 import { admitScript, seedScript, settleScript } from './limits.scripts';
 import {
@@ -9,7 +9,6 @@ import {
   AdmitResult,
   BaselineWindows,
   BUDGET_WINDOWS,
-  BudgetWindow,
   LimitsBaseline,
   LimitsBaselineSource,
   LimitScope,
@@ -27,8 +26,22 @@ import { readProviderSpend, readScopeUsage } from './limits-reads';
 import { withTimeout } from '../common/async/with-timeout';
 import { TurnBatch } from '../common/async/turn-batch';
 import { atTurnEnd } from '../common/redis/coalesced-writes';
-import { admitCommand, AdmitAnswer, AdmitCall, AdmitEntry, planAdmitCalls } from './admit-batch';
-import { planSettleCalls, SettleCall, settleCommand, SettleEntry } from './settle-batch';
+import {
+  admitCommand,
+  AdmitAnswer,
+  AdmitContext,
+  AdmitCall,
+  AdmitEntry,
+  planAdmitCalls,
+  splitByScopes,
+} from './admit-batch';
+import {
+  planSettleCalls,
+  SettleCall,
+  settleCommand,
+  SettleContext,
+  SettleEntry,
+} from './settle-batch';
 
 export interface LimitsEngineOptions {
   /** Default `cch:lim:`. */
@@ -104,6 +117,8 @@ export class LimitsEngine {
   private readonly seeding = new Map<string, Promise<boolean>>();
   /** The admissions and settlements of one event-loop turn go to Redis as one script call. */
   private readonly admissions: TurnBatch<AdmitEntry, AdmitAnswer>;
+  /** What building the batches' script calls needs. */
+  private readonly context: AdmitContext & SettleContext;
   private readonly settlements: TurnBatch<SettleEntry, boolean>;
 
   constructor(
@@ -128,6 +143,16 @@ export class LimitsEngine {
     this.keys = new LimitsKeys(this.options.keyPrefix, this.options.timeZone);
     this.baselineSource = options.baselineSource ?? null;
     this.hooks = options;
+    this.context = {
+      keys: this.keys,
+      calendar: this.calendar,
+      rolling: this.rolling,
+      markers: this.markers,
+      markerTtlMs: this.options.baselineTtlMs,
+      slotTtlMs: this.options.reservationTtlMs,
+      rpmWindowMs: RPM_WINDOW_MS,
+      doneTtlMs: SETTLED_MARKER_TTL_MS,
+    };
     const atEnd = (flush: () => void) => atTurnEnd(redis, flush);
     this.admissions = new TurnBatch(atEnd, (entries) => this.admitBatch(entries));
     this.settlements = new TurnBatch(atEnd, (entries) => this.settleBatch(entries));
@@ -151,9 +176,17 @@ export class LimitsEngine {
     const request: AdmitRequest = { ...input, scopes };
     try {
       const reserve = usdToMicros(request.reserveUsd, 'up');
-      const answer = await this.admissions.add({ request, reserve });
+      let answer = await this.admissions.add({ request, reserve });
+      while (answer !== null && 'later' in answer) answer = await answer.later;
       if (answer === null) return this.unavailable();
-      return this.admitResult(request, answer.now, reserve, answer.reply);
+      const windows = this.calendar.at(answer.now);
+      return admitResult(request, answer.now, reserve, answer.reply, (rollOldest) => ({
+        '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
+        daily: windows.daily.resetAt,
+        weekly: windows.weekly.resetAt,
+        monthly: windows.monthly.resetAt,
+        total: null,
+      }));
     } catch (error) {
       this.reportError(error, 'admit', null);
       if (!this.options.failOpen) return this.unavailable();
@@ -373,25 +406,13 @@ export class LimitsEngine {
     return answers.flat();
   }
 
-  private async runAdmitCall(call: AdmitCall): Promise<AdmitAnswer[]> {
-    const { now, scopes } = call;
-    const { keys, args } = admitCommand(call, {
-      keys: this.keys,
-      calendar: this.calendar,
-      rolling: this.rolling,
-      markers: this.markers,
-      markerTtlMs: this.options.baselineTtlMs,
-      slotTtlMs: this.options.reservationTtlMs,
-      rpmWindowMs: RPM_WINDOW_MS,
-    });
-    let reply = await admitScript.run(this.redis, keys, args);
+  /** `checkBaseline` false: scopes whose baseline could not be loaded use live counters only. */
+  private async runAdmitCall(call: AdmitCall, checkBaseline = true): Promise<AdmitAnswer[]> {
+    const { keys, args } = admitCommand(call, this.context);
+    args[0] = checkBaseline ? 1 : 0;
+    const reply = await admitScript.run(this.redis, keys, args);
     if (Array.isArray(reply) && reply[0] === 'baseline') {
-      const missing = reply.slice(1).map((index) => scopes[Number(index) - 1]);
-      const seeded = await this.ensureBaselines(missing, now);
-      if (!seeded && !this.options.failOpen) return call.entries.map(() => null);
-      // Scopes whose baseline could not be loaded are checked against live counters only.
-      args[0] = 0;
-      reply = await admitScript.run(this.redis, keys, args);
+      return this.admitAroundSeeding(call, new Set(reply.slice(1).map((i) => Number(i) - 1)));
     }
     if (!Array.isArray(reply) || reply.length !== call.entries.length) {
       throw new Error('LimitsEngine: unexpected admit reply');
@@ -399,8 +420,30 @@ export class LimitsEngine {
     this.hooks.onAdmitAnswered?.();
     return reply.map((answer: unknown) => {
       if (!Array.isArray(answer)) throw new Error('LimitsEngine: unexpected admit reply');
-      return { now, reply: answer as unknown[] };
+      return { now: call.now, reply: answer as unknown[] };
     });
+  }
+
+  /**
+   * Some scopes of the call have no baseline yet. The admissions that need none of them go
+   * again at once; the others wait for the ledger (up to 5 s when Postgres hangs), so a new
+   * user's first request never holds up the requests it happened to share a turn with.
+   */
+  private async admitAroundSeeding(call: AdmitCall, missing: Set<number>): Promise<AdmitAnswer[]> {
+    const { ready, waiting, merge } = splitByScopes(call, missing);
+    const rerun = (entries: AdmitEntry[], check: boolean) =>
+      Promise.all(planAdmitCalls(entries, call.now).map((c) => this.runAdmitCall(c, check)));
+    const seeding = this.ensureBaselines(
+      [...missing].map((index) => call.scopes[index]),
+      call.now,
+    );
+    // Answered later, one by one, so the batch resolves with the ready ones' answers now.
+    const later = seeding.then(async (seeded) => {
+      if (!seeded && !this.options.failOpen) return waiting.map(() => null);
+      return (await rerun(waiting, false)).flat();
+    });
+    const waitingAnswers = waiting.map((_, index) => ({ later: later.then((all) => all[index]) }));
+    return merge((await rerun(ready, true)).flat(), waitingAnswers);
   }
 
   /** One turn's settlements, grouped by scope and window set (see `planSettleCalls`). */
@@ -414,64 +457,12 @@ export class LimitsEngine {
 
   private async runSettleCall(call: SettleCall): Promise<boolean[]> {
     const now = this.now();
-    const { keys, args } = settleCommand(call, now, {
-      keys: this.keys,
-      calendar: this.calendar,
-      rolling: this.rolling,
-      markers: this.markers,
-      markerTtlMs: this.options.baselineTtlMs,
-      doneTtlMs: SETTLED_MARKER_TTL_MS,
-    });
+    const { keys, args } = settleCommand(call, now, this.context);
     const reply = await settleScript.run(this.redis, keys, args);
     if (!Array.isArray(reply) || reply.length !== call.entries.length) {
       throw new Error('LimitsEngine: unexpected settle reply');
     }
     return reply.map((settled) => settled === 1);
-  }
-
-  private admitResult(
-    request: AdmitRequest,
-    now: number,
-    reserve: bigint,
-    reply: unknown[],
-  ): AdmitResult {
-    if (reply[0] === 'refused') {
-      const kind = reply[1] as 'rate' | 'concurrency' | 'budget';
-      const scope = request.scopes[Number(reply[2]) - 1];
-      const window = reply[3] === '' ? undefined : (reply[3] as BudgetWindow);
-      const retryMs = Number(reply[4]);
-      const retryAfterSeconds = retryMs >= 0 ? Math.max(1, Math.ceil(retryMs / 1000)) : null;
-      return {
-        ok: false,
-        kind,
-        scope: scope.kind,
-        scopeId: scope.id,
-        ...(window ? { window } : {}),
-        retryAfterSeconds,
-        headers: refusedHeaders(scope, kind, window, retryAfterSeconds),
-      };
-    }
-    if (reply[0] !== 'ok') throw new Error('LimitsEngine: unexpected admit reply');
-    const windows = this.calendar.at(now);
-    const snapshots = readSnapshots(reply, request.scopes, (rollOldest) => ({
-      '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
-      daily: windows.daily.resetAt,
-      weekly: windows.weekly.resetAt,
-      monthly: windows.monthly.resetAt,
-      total: null,
-    }));
-    return {
-      ok: true,
-      reservation: {
-        requestId: request.requestId,
-        admittedAt: now,
-        scopes: request.scopes.map(({ kind, id }) => ({ kind, id })),
-        reservedMicros: reserve.toString(),
-        degraded: false,
-      },
-      headers: admittedHeaders(snapshots, now),
-      headroom: Math.min(...snapshots.map((snapshot) => scopeHeadroom(snapshot, reserve))),
-    };
   }
 
   private unavailable(): AdmitResult {

@@ -8,6 +8,7 @@ import {
   LimitScope,
   LimitsOperation,
   LimitsReservation,
+  zeroBaseline,
 } from '../../src/limits/limits.types';
 import { seededRandom } from '../support/random-splits';
 import { TEST_ENV } from '../support/test-env';
@@ -234,6 +235,47 @@ describe('LimitsEngine batches (Redis)', () => {
     // Each under its own limits, in order: 2 of 10, then 2 ≥ 2 refused, then 3 of 10.
     expect(results.map((result) => result.ok)).toEqual([true, false, true]);
     expect(scripts.calls).toBe(3);
+  });
+
+  it("answers a batch's warmed-up scopes without waiting for a new scope's baseline", async () => {
+    let release: () => void = () => undefined;
+    const loading = new Promise<void>((resolve) => (release = resolve));
+    const loads: string[] = [];
+    const limits = new LimitsEngine(
+      batched,
+      {
+        keyPrefix: `cch:test:limb:${randomUUID()}:`,
+        onError: (error, operation) => errors.push({ operation, error }),
+        // The ledger of a new scope answers only when the test says so (Postgres hanging).
+        baselineSource: {
+          load: async (scope) => {
+            loads.push(scope.id);
+            if (scope.id === 'new-user') await loading;
+            return zeroBaseline();
+          },
+        },
+      },
+      () => clock,
+    );
+    const known: LimitScope = { kind: 'user', id: 'known-user', limits: { rpm: 5 } };
+    const fresh: LimitScope = { kind: 'user', id: 'new-user', limits: { rpm: 5 } };
+    const ask = (scope: LimitScope) =>
+      limits.admit({ requestId: randomUUID(), scopes: [scope], reserveUsd: '0' });
+    expect((await ask(known)).ok).toBe(true);
+
+    // One turn: the known user, the new one, the known one again.
+    const [first, waiting, second] = [ask(known), ask(fresh), ask(known)];
+    const settled = await Promise.race([
+      Promise.all([first, second]).then((results) => results.map((result) => result.ok)),
+      new Promise((resolve) => setTimeout(() => resolve('held up'), 2_000)),
+    ]);
+    expect(settled).toEqual([true, true]);
+    expect((await first).headers['x-ratelimit-remaining-requests']).toBe('3');
+    expect((await second).headers['x-ratelimit-remaining-requests']).toBe('2');
+
+    release();
+    expect((await waiting).ok).toBe(true);
+    expect(loads).toEqual(['known-user', 'new-user']);
   });
 
   it('fails every request of a batch alike when Redis fails, and reports each', async () => {
