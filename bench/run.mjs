@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   createWriteStream,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -314,6 +315,17 @@ async function withBenchRedis(use) {
 }
 
 const flushRedis = () => withBenchRedis((redis) => redis.flushdb());
+
+/**
+ * The pid of the bench's Redis server when it runs on this machine (its `/proc` entry is
+ * readable), else null: its CPU time per CCH request is reported beside CCH's own. It counts
+ * whatever else uses that server meanwhile.
+ */
+async function localRedisPid() {
+  const info = await withBenchRedis((redis) => redis.info('server'));
+  const pid = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
+  return pid > 0 && existsSync(`/proc/${pid}/stat`) ? pid : null;
+}
 
 /**
  * A scope in steady use holds spend in all 60 five-minute buckets of its rolling 5 h window; a
@@ -1022,6 +1034,7 @@ async function main() {
   const floorUrl = `http://127.0.0.1:${await waitForListening(floor)}`;
   const portkey = SETTINGS.targets.includes('portkey') ? await startPortkey() : null;
   const redisProbe = await startRedisProbe();
+  const redisPid = await localRedisPid();
 
   // 2. CCH with a scratch database and Redis DB of its own
   const databaseUrl = `${SETTINGS.pgUrl}/${SETTINGS.database}`;
@@ -1157,6 +1170,7 @@ async function main() {
         const measured = target === 'cch' ? cch.pid : target === 'portkey' ? portkey.pid : null;
         const monitor = measured ? rssMonitor(measured) : null;
         const cpuBefore = measured ? treeCpuMs(measured) : 0;
+        const redisCpuBefore = redisPid ? treeCpuMs(redisPid) : 0;
         redisProbe?.start();
         const run =
           spec.kind === 'stream'
@@ -1173,6 +1187,10 @@ async function main() {
           measured && run.requests > 0
             ? ((treeCpuMs(measured) - cpuBefore) * 1000) / run.requests
             : undefined;
+        const redisCpuUsPerRequest =
+          target === 'cch' && redisPid && run.requests > 0
+            ? ((treeCpuMs(redisPid) - redisCpuBefore) * 1000) / run.requests
+            : undefined;
         const row = {
           lane,
           concurrency: c,
@@ -1180,6 +1198,7 @@ async function main() {
           ...run,
           ...(peakRssMb ? { peakRssMb } : {}),
           ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
+          ...(redisCpuUsPerRequest ? { redisCpuUsPerRequest } : {}),
           ...(redisPingMs ? { redisPingMs } : {}),
         };
         results.push(row);
@@ -1197,6 +1216,7 @@ async function main() {
               : '') +
             (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : '') +
             (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : '') +
+            (redisCpuUsPerRequest ? `, Redis CPU ${fmt(redisCpuUsPerRequest, 0)} µs/req` : '') +
             (redisPingMs
               ? `, Redis PING p50 ${fmt(redisPingMs.p50)} / p99 ${fmt(redisPingMs.p99)} ms`
               : ''),
