@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LIMIT_FIELDS, Limits } from '../common/limits/limits';
 import type { LimitsEngine } from './limits-engine';
-import type { AdmitRequest, AdmitResult, LimitScope } from './limits.types';
+import { type AdmitRequest, type AdmitResult, type LimitScope, scopeId } from './limits.types';
 import { usdToMicros } from './usd-micros';
 
 /**
@@ -187,7 +187,7 @@ export class AdmissionAhead {
 /** Scope sets are small (a user and a key) and listed in a fixed order by the caller. */
 function scopeSetKey(scopes: readonly LimitScope[]): string {
   let key = '';
-  for (const scope of scopes) key += `${scope.kind}:${scope.id}|`;
+  for (const scope of scopes) key += `${scopeId(scope)}|`;
   return key;
 }
 

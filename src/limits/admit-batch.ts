@@ -1,7 +1,7 @@
 import { windowLimitMicros } from './limit-headers';
 import type { CalendarWindows, RollingWindow } from './limit-windows';
 import type { LimitsKeys } from './limits-keys';
-import { AdmitRequest, BUDGET_WINDOWS, LimitScope } from './limits.types';
+import { AdmitRequest, BUDGET_WINDOWS, LimitScope, scopeId } from './limits.types';
 import type { MarkerRefreshes } from './marker-refresh';
 
 /** One admission waiting for its turn's batch (scopes already deduplicated). */
@@ -52,6 +52,19 @@ function sameArgs(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
+/** Whether `entry` may join `call`: same instant, room left, no scope with other limits. */
+function fits(call: AdmitCall, entry: AdmitEntry, now: number): boolean {
+  if (call.now !== now || call.entries.length >= MAX_ADMISSIONS_PER_CALL) return false;
+  return entry.request.scopes.every((scope) => {
+    const index = call.byId.get(scopeId(scope));
+    return (
+      index === undefined ||
+      call.scopes[index].limits === scope.limits ||
+      sameArgs(call.limitArgs[index], scopeLimitArgs(scope))
+    );
+  });
+}
+
 /**
  * Splits a turn's admissions into script calls, in order. An admission joins the last call when
  * it has the same instant (explicit `now`, else `batchNow`), the call has room, and each of its
@@ -62,25 +75,13 @@ export function planAdmitCalls(entries: readonly AdmitEntry[], batchNow: number)
   for (const entry of entries) {
     const now = entry.request.now ?? batchNow;
     let call = calls.at(-1);
-    const fits =
-      call !== undefined &&
-      call.now === now &&
-      call.entries.length < MAX_ADMISSIONS_PER_CALL &&
-      entry.request.scopes.every((scope) => {
-        const index = call?.byId.get(`${scope.kind}:${scope.id}`);
-        if (index === undefined || call === undefined) return true;
-        return (
-          call.scopes[index].limits === scope.limits ||
-          sameArgs(call.limitArgs[index], scopeLimitArgs(scope))
-        );
-      });
-    if (!fits || call === undefined) {
+    if (call === undefined || !fits(call, entry, now)) {
       call = { now, entries: [], scopes: [], limitArgs: [], positions: [], byId: new Map() };
       calls.push(call);
     }
     const positions: number[] = [];
     for (const scope of entry.request.scopes) {
-      const id = `${scope.kind}:${scope.id}`;
+      const id = scopeId(scope);
       let index = call.byId.get(id);
       if (index === undefined) {
         index = call.scopes.length;
@@ -96,15 +97,19 @@ export function planAdmitCalls(entries: readonly AdmitEntry[], batchNow: number)
   return calls;
 }
 
-/** What building an admission call needs of the engine. */
-export interface AdmitContext {
+/** What building the limits scripts' calls (admission and settlement) needs of the engine. */
+export interface LimitsCallContext {
   keys: LimitsKeys;
   calendar: CalendarWindows;
   rolling: RollingWindow;
   markers: MarkerRefreshes;
+  /** TTL of a scope's baseline marker and all-time counter. */
   markerTtlMs: number;
+  /** TTL of a concurrency slot and its reservation. */
   slotTtlMs: number;
   rpmWindowMs: number;
+  /** TTL of a settled request's `done` marker. */
+  doneTtlMs: number;
 }
 
 /**
@@ -113,7 +118,7 @@ export interface AdmitContext {
  */
 export function admitCommand(
   call: AdmitCall,
-  context: AdmitContext,
+  context: LimitsCallContext,
 ): { keys: string[]; args: (string | number)[] } {
   const { now, scopes } = call;
   const { rolling, markers } = context;

@@ -17,6 +17,7 @@ import {
   LimitsReservation,
   LimitsUsage,
   SettleOptions,
+  scopeId,
   zeroBaseline,
 } from './limits.types';
 import { usdToMicros } from './usd-micros';
@@ -29,19 +30,13 @@ import { atTurnEnd } from '../common/redis/coalesced-writes';
 import {
   admitCommand,
   AdmitAnswer,
-  AdmitContext,
   AdmitCall,
   AdmitEntry,
+  LimitsCallContext,
   planAdmitCalls,
   splitByScopes,
 } from './admit-batch';
-import {
-  planSettleCalls,
-  SettleCall,
-  settleCommand,
-  SettleContext,
-  SettleEntry,
-} from './settle-batch';
+import { planSettleCalls, SettleCall, settleCommand, SettleEntry } from './settle-batch';
 
 export interface LimitsEngineOptions {
   /** Default `cch:lim:`. */
@@ -118,7 +113,7 @@ export class LimitsEngine {
   /** The admissions and settlements of one event-loop turn go to Redis as one script call. */
   private readonly admissions: TurnBatch<AdmitEntry, AdmitAnswer>;
   /** What building the batches' script calls needs. */
-  private readonly context: AdmitContext & SettleContext;
+  private readonly context: LimitsCallContext;
   private readonly settlements: TurnBatch<SettleEntry, boolean>;
 
   constructor(
@@ -170,7 +165,7 @@ export class LimitsEngine {
     // A scope given twice would be reserved twice but released once.
     const seen = new Set<string>();
     const scopes = input.scopes.filter((scope) => {
-      const id = `${scope.kind}:${scope.id}`;
+      const id = scopeId(scope);
       return seen.has(id) ? false : (seen.add(id), true);
     });
     const request: AdmitRequest = { ...input, scopes };

@@ -127,6 +127,11 @@ export interface LimitsBaseline {
 }
 
 /** Nothing spent: the baseline of a scope when no ledger is wired in. */
+/** `kind:id`: a scope's identity, e.g. to tell scopes apart within a batch. */
+export function scopeId(scope: LimitScopeRef): string {
+  return `${scope.kind}:${scope.id}`;
+}
+
 export function zeroBaseline(): LimitsBaseline {
   return { rollingBuckets: new Map(), daily: 0n, weekly: 0n, monthly: 0n, total: 0n };
 }

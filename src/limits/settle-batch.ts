@@ -1,7 +1,6 @@
-import { calendarTtlsMs, type CalendarWindows, type RollingWindow } from './limit-windows';
-import type { LimitsKeys } from './limits-keys';
-import type { LimitScopeRef } from './limits.types';
-import type { MarkerRefreshes } from './marker-refresh';
+import type { LimitsCallContext } from './admit-batch';
+import { calendarTtlsMs } from './limit-windows';
+import { type LimitScopeRef, scopeId } from './limits.types';
 
 /** One settlement waiting for its turn's batch. */
 export interface SettleEntry {
@@ -53,7 +52,7 @@ export function planSettleCalls(
     const charges = new Map<string, ChargeGroup>();
     slice.forEach((entry, index) => {
       for (const scope of entry.released) {
-        const id = `${scope.kind}:${scope.id}`;
+        const id = scopeId(scope);
         const group = releases.get(id) ?? { scope, entries: [] };
         group.entries.push(index);
         releases.set(id, group);
@@ -61,7 +60,7 @@ export function planSettleCalls(
       if (entry.actual === 0n) return;
       const windows = windowsOf(entry.admittedAt);
       for (const scope of entry.charged) {
-        const id = `${scope.kind}:${scope.id}|${windows}`;
+        const id = `${scopeId(scope)}|${windows}`;
         const group = charges.get(id) ?? { scope, admittedAt: entry.admittedAt, charges: [] };
         group.charges.push([index, entry.actual]);
         charges.set(id, group);
@@ -76,21 +75,11 @@ export function planSettleCalls(
   return calls;
 }
 
-/** What building a settlement call needs of the engine. */
-export interface SettleContext {
-  keys: LimitsKeys;
-  calendar: CalendarWindows;
-  rolling: RollingWindow;
-  markers: MarkerRefreshes;
-  markerTtlMs: number;
-  doneTtlMs: number;
-}
-
 /** The settlement script's keys and arguments for one call (layout in `limits.scripts.ts`). */
 export function settleCommand(
   call: SettleCall,
   now: number,
-  context: SettleContext,
+  context: LimitsCallContext,
 ): { keys: string[]; args: (string | number)[] } {
   const { keys: names, calendar, rolling, markers } = context;
   const keys = call.entries.map((entry) => names.done(entry.requestId));

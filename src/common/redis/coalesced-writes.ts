@@ -1,5 +1,8 @@
 import type Redis from 'ioredis';
 
+/** Per coalesced client: runs a function at the end of the current turn, before the uncork. */
+const turnEnds = new WeakMap<Redis, (run: () => void) => void>();
+
 /**
  * Makes the commands a client is given in one event-loop turn leave in one socket write: the
  * first command of a turn corks the socket and the check phase (`setImmediate`) uncorks it, so
@@ -15,9 +18,6 @@ import type Redis from 'ioredis';
  * In a gateway worker that was ~1.2 MB promoted per scavenge and 2.5–5 ms scavenge pauses at
  * c=1; see the README's speed section for the measurements.
  */
-/** Per coalesced client: runs a function at the end of the current turn, before the uncork. */
-const turnEnds = new WeakMap<Redis, (run: () => void) => void>();
-
 export function coalesceWrites(client: Redis): Redis {
   const send = client.sendCommand.bind(client);
   let corked: Redis['stream'] | null = null;
