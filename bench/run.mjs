@@ -317,6 +317,29 @@ async function withBenchRedis(use) {
 const flushRedis = () => withBenchRedis((redis) => redis.flushdb());
 
 /**
+ * What the usage queue holds in the bench's Redis database once the runs are over: its keys and
+ * their bytes (MEMORY USAGE, sampled exactly). Completed jobs that are kept show up here.
+ */
+async function usageQueueFootprint() {
+  return withBenchRedis(async (redis) => {
+    let cursor = '0';
+    let keys = 0;
+    let bytes = 0;
+    let jobs = 0;
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', 'cch:usage-records:*', 'COUNT', 1000);
+      cursor = next;
+      for (const key of batch) {
+        keys += 1;
+        if (/:\d+$|:batch-/.test(key)) jobs += 1;
+        bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) || 0;
+      }
+    } while (cursor !== '0');
+    return { keys, jobs, megabytes: Math.round((bytes / 2 ** 20) * 10) / 10 };
+  });
+}
+
+/**
  * The pid of the bench's Redis server when it runs on this machine (its `/proc` entry is
  * readable), else null: its CPU time per CCH request is reported beside CCH's own. It counts
  * whatever else uses that server meanwhile.
@@ -1227,6 +1250,12 @@ async function main() {
   }
 
   const cchRssEndMb = treeRssMb(cch.pid);
+  const usageQueue = await usageQueueFootprint().catch(() => null);
+  if (usageQueue) {
+    log(
+      `usage queue in Redis after the runs: ${usageQueue.jobs} job hashes, ${usageQueue.keys} keys, ${usageQueue.megabytes} MB`,
+    );
+  }
   const markdown = soak
     ? soakTable(soak)
     : [table(results), targetsTable(results), portkeyTable(results)].filter(Boolean).join('\n\n');
@@ -1236,6 +1265,7 @@ async function main() {
     finishedAt: finishedAt.toISOString(),
     durationSeconds: (finishedAt - startedAt) / 1000,
     commit: gitCommit(),
+    usageQueue,
     cchDir: SETTINGS.cchDir,
     built,
     machine: {

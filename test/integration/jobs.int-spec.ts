@@ -6,7 +6,7 @@ import { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { healthKey, ProviderHealthResult } from '../../src/health/provider-health.service';
-import { jobOptions } from '../../src/jobs/job-options';
+import { COMPLETED_USAGE_JOBS_KEPT, jobOptions } from '../../src/jobs/job-options';
 import { JobName, QueueName } from '../../src/jobs/queue-names';
 import { call } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -113,6 +113,48 @@ describe('background jobs', () => {
       expect(rows.rows.map((row) => row.request_id).sort()).toEqual([...ids].sort());
       expect(rows.rows.find((row) => row.request_id === fresh[1]?.requestId)?.stream).toBe(false);
     });
+  });
+
+  describe('completed usage jobs', () => {
+    it('should keep only the last ones in Redis, and a batch enqueued again after removal writes nothing twice', async () => {
+      const first = [usagePayload(), usagePayload()];
+      const firstId = `batch-${first[0]?.requestId ?? ''}`;
+      const job = await usageQueue.add(
+        JobName.RecordUsageBatch,
+        { records: first },
+        jobOptions(JobName.RecordUsageBatch, firstId),
+      );
+      expect(await job.waitUntilFinished(events, 10_000)).toEqual({ inserted: 2 });
+      expect(await usageQueue.getJob(firstId)).toBeDefined();
+
+      // More completions than are kept push the first batch out.
+      const later = await usageQueue.addBulk(
+        Array.from({ length: COMPLETED_USAGE_JOBS_KEPT + 5 }, () => {
+          const record = usagePayload();
+          return {
+            name: JobName.RecordUsageBatch,
+            data: { records: [record] },
+            opts: jobOptions(JobName.RecordUsageBatch, `batch-${record.requestId}`),
+          };
+        }),
+      );
+      for (const each of later) await each.waitUntilFinished(events, 20_000);
+      expect(await usageQueue.getJob(firstId)).toBeUndefined();
+      expect(await usageQueue.getCompletedCount()).toBeLessThanOrEqual(COMPLETED_USAGE_JOBS_KEPT);
+
+      // The same batch handed over again (an enqueue retried after its job was removed) is a
+      // new job to BullMQ; the ledger still holds each request once.
+      const again = await usageQueue.add(
+        JobName.RecordUsageBatch,
+        { records: first },
+        jobOptions(JobName.RecordUsageBatch, firstId),
+      );
+      expect(await again.waitUntilFinished(events, 10_000)).toEqual({ inserted: 0 });
+      const rows = await db.query('SELECT 1 FROM usage_records WHERE request_id = ANY($1)', [
+        first.map((record) => record.requestId),
+      ]);
+      expect(rows.rowCount).toBe(2);
+    }, 60_000);
   });
 
   describe('provider health sweep', () => {
