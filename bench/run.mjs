@@ -502,13 +502,17 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
   const overheads = [];
   let stalled = 0;
   let stalledBeforeFirstByte = 0;
+  // The first few stalls in detail, to tell a slow connect or admission from a stuck relay.
+  const stallDetails = [];
   let incomplete = 0;
   let non2xx = 0;
   let errors = 0;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async () => {
+    let onConnection = 0;
     while (performance.now() < deadline) {
+      onConnection += 1;
       const t0 = performance.now();
       try {
         const response = await request(url, {
@@ -525,6 +529,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
           continue;
         }
         keepOverhead(overheads, response.headers['x-cch-overhead-ms']);
+        const headersAt = performance.now();
         let first = null;
         let last = t0;
         let maxGap = 0;
@@ -542,6 +547,16 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
         if (maxGap > SETTINGS.stallMs) stalled += 1;
         // Which kind: no first byte for that long, or a gap inside the stream.
         if ((first ?? end) - t0 > SETTINGS.stallMs) stalledBeforeFirstByte += 1;
+        if (maxGap > SETTINGS.stallMs && stallDetails.length < 20) {
+          stallDetails.push({
+            startedAfterMs: Math.round(t0 - started),
+            headersMs: Math.round(headersAt - t0),
+            firstByteMs: Math.round((first ?? end) - t0),
+            maxGapMs: Math.round(maxGap),
+            requestOfClient: onConnection,
+            overheadMs: Number(response.headers['x-cch-overhead-ms'] ?? NaN),
+          });
+        }
         if (!tail.includes(endMarker)) incomplete += 1;
       } catch {
         errors += 1;
@@ -559,6 +574,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
     ...(overheads.length > 0 ? { overheadMs: summarise(overheads) } : {}),
     stalled,
     stalledBeforeFirstByte,
+    ...(stallDetails.length > 0 ? { stallDetails } : {}),
     incomplete,
     non2xx,
     errors,
@@ -1229,7 +1245,9 @@ async function main() {
           `${lane} c=${c} ${target}: ${fmtRps(run.rps)} rps, p50 ${fmt(run.latencyMs.p50)} ms, p99 ${fmt(run.latencyMs.p99)} ms` +
             (run.ttfbMs
               ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms, stalled ${run.stalled}` +
-                (run.stalled > 0 ? ` (${run.stalledBeforeFirstByte} before the first byte)` : '')
+                (run.stalled > 0
+                  ? ` (${run.stalledBeforeFirstByte} before the first byte; first: ${JSON.stringify(run.stallDetails?.slice(0, 3))})`
+                  : '')
               : '') +
             (run.overheadMs
               ? `, own p50 ${fmt(run.overheadMs.p50)} / p99 ${fmt(run.overheadMs.p99)} ms`
