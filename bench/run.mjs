@@ -498,6 +498,8 @@ function runAutocannon({ url, headers, body, connections, seconds }) {
 async function runStreamClient({ url, headers, body, connections, seconds, endMarker }) {
   const dispatcher = new Agent({ connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const ttfb = [];
+  // The first answer of each client: its connection was opened with all the others at once.
+  const firstTtfb = [];
   const ttlb = [];
   const overheads = [];
   let stalled = 0;
@@ -543,6 +545,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
         }
         const end = performance.now();
         ttfb.push((first ?? end) - t0);
+        if (onConnection === 1) firstTtfb.push((first ?? end) - t0);
         ttlb.push(end - t0);
         if (maxGap > SETTINGS.stallMs) stalled += 1;
         // Which kind: no first byte for that long, or a gap inside the stream.
@@ -571,6 +574,7 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
     rps: ttlb.length / elapsed,
     latencyMs: summarise(ttlb),
     ttfbMs: summarise(ttfb),
+    firstTtfbMs: summarise(firstTtfb),
     ...(overheads.length > 0 ? { overheadMs: summarise(overheads) } : {}),
     stalled,
     stalledBeforeFirstByte,
@@ -1244,7 +1248,7 @@ async function main() {
         log(
           `${lane} c=${c} ${target}: ${fmtRps(run.rps)} rps, p50 ${fmt(run.latencyMs.p50)} ms, p99 ${fmt(run.latencyMs.p99)} ms` +
             (run.ttfbMs
-              ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms, stalled ${run.stalled}` +
+              ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms (first of each client p50 ${fmt(run.firstTtfbMs?.p50)} / max ${fmt(run.firstTtfbMs?.max)} ms), stalled ${run.stalled}` +
                 (run.stalled > 0
                   ? ` (${run.stalledBeforeFirstByte} before the first byte; first: ${JSON.stringify(run.stallDetails?.slice(0, 3))})`
                   : '')

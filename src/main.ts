@@ -34,8 +34,14 @@ async function main(): Promise<void> {
     return;
   }
   const { app, logger } = await createApp(config);
-  await app.listen({ port: config.env.PORT, host: config.env.HOST });
   const slot = clusterSlot();
+  // `reuseport`: each fork listens on a socket of its own (Node then bypasses the primary).
+  const ownSocket = slot !== null && config.env.GATEWAY_CLUSTER_SCHEDULING === 'reuseport';
+  await app.listen({
+    port: config.env.PORT,
+    host: config.env.HOST,
+    ...(ownSocket ? { reusePort: true } : {}),
+  });
   logger.info(
     { roles: config.env.CCH_ROLES, port: config.env.PORT, ...(slot === null ? {} : { slot }) },
     `CCH listening on http://${config.env.HOST}:${config.env.PORT}`,

@@ -36,7 +36,7 @@ export interface ClusterOptions {
   workers: number;
   roles: readonly ProcessRole[];
   /** `GATEWAY_CLUSTER_SCHEDULING`: how connections reach the workers (see the env schema). */
-  scheduling: 'round-robin' | 'os';
+  scheduling: 'round-robin' | 'os' | 'reuseport';
   log: (message: string) => void;
 }
 
@@ -56,7 +56,9 @@ export function runClusterPrimary(options: ClusterOptions): void {
   let stopping = false;
   let failed = false;
   // Before the first fork: Node fixes the policy when the primary starts its first worker.
-  cluster.schedulingPolicy = options.scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  // With `reuseport` the forks listen on sockets of their own and the policy is never used.
+  cluster.schedulingPolicy =
+    options.scheduling === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
 
   const fork = (slot: number, backoffMs: number): void => {
     const worker = cluster.fork({

@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { decodeMasterKey } from '../common/crypto/master-key';
 import { isValidAllowlistEntry } from '../common/egress/egress-allowlist';
+import { reusePortSupported } from '../cluster/reuse-port';
 
 export const ROLE_NAMES = ['gateway', 'admin', 'worker'] as const;
 export type ProcessRole = (typeof ROLE_NAMES)[number];
@@ -33,6 +34,20 @@ class MasterKeyConstraint implements ValidatorConstraintInterface {
   }
   defaultMessage(): string {
     return 'MASTER_KEY must be 32 bytes encoded as base64 (44 chars) or hex (64 chars)';
+  }
+}
+
+@ValidatorConstraint({ name: 'clusterScheduling' })
+class ClusterSchedulingConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (value === 'round-robin' || value === 'os') return true;
+    return value === 'reuseport' && reusePortSupported();
+  }
+  defaultMessage(): string {
+    return (
+      'GATEWAY_CLUSTER_SCHEDULING must be round-robin, os or reuseport; reuseport needs Node ' +
+      `≥ 22.12 (or ≥ 23.1) on Linux, and this is Node ${process.versions.node} on ${process.platform}`
+    );
   }
 }
 
@@ -151,11 +166,14 @@ export class EnvSchema {
    * so connections are spread evenly, but a burst of new connections under load waits on busy
    * workers one hand-off at a time (seconds at saturation). `os`: every worker accepts from the
    * shared socket itself, so a new connection goes to whichever worker is free to take it; the
-   * spread of long-lived connections opened at low load can be uneven.
+   * spread of long-lived connections opened at low load can be uneven. `reuseport` (Node ≥ 22.12
+   * on Linux): every worker listens on a socket of its own on the port (SO_REUSEPORT) and the
+   * kernel spreads new connections over them by address hash: no hand-off, and no worker takes
+   * them all while the others sleep.
    */
   @IsOptional()
-  @IsIn(['round-robin', 'os'])
-  GATEWAY_CLUSTER_SCHEDULING: 'round-robin' | 'os' = 'round-robin';
+  @Validate(ClusterSchedulingConstraint)
+  GATEWAY_CLUSTER_SCHEDULING: 'round-robin' | 'os' | 'reuseport' = 'round-robin';
 
   /**
    * Usage records of requests that end within this window go to the ledger as one BullMQ job

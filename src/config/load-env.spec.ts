@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
+import { reusePortSupported } from '../cluster/reuse-port';
 import { EnvSchema } from './env.schema';
 import { EnvValidationError, loadEnv } from './load-env';
 
@@ -55,6 +56,28 @@ describe('loadEnv', () => {
     const problems = problemsOf({ ...VALID, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${name}:`));
+  });
+
+  it('should take each GATEWAY_CLUSTER_SCHEDULING, reuseport only where Node supports it', () => {
+    for (const value of ['round-robin', 'os']) {
+      expect(
+        loadEnv({ ...VALID, GATEWAY_CLUSTER_SCHEDULING: value }).GATEWAY_CLUSTER_SCHEDULING,
+      ).toBe(value);
+    }
+    expect(problemsOf({ ...VALID, GATEWAY_CLUSTER_SCHEDULING: 'random' })).toHaveLength(1);
+    const reuse = problemsOf({ ...VALID, GATEWAY_CLUSTER_SCHEDULING: 'reuseport' });
+    if (reusePortSupported()) {
+      expect(reuse).toEqual([]);
+    } else {
+      // Refused at start, with the reason, instead of silently sharing one socket.
+      expect(reuse).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^GATEWAY_CLUSTER_SCHEDULING: .*reuseport needs Node ≥ 22\\.12.*this is Node ${process.versions.node.replace(/\./g, '\\.')}`,
+          ),
+        ),
+      ]);
+    }
   });
 
   it('should accept a hex MASTER_KEY', () => {

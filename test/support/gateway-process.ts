@@ -36,11 +36,15 @@ export class GatewayProcess {
     return this.child.pid ?? -1;
   }
 
-  static async start(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  /** `nodeBinary`: another Node.js to run it with (this one's by default). */
+  static async start(
+    env: Record<string, string> = {},
+    nodeBinary: string = process.execPath,
+  ): Promise<GatewayProcess> {
     const port = await freePort();
     const output: string[] = [];
     const child = spawn(
-      process.execPath,
+      nodeBinary,
       ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'src', 'main.ts')],
       {
         cwd: join(__dirname, '..', '..'),

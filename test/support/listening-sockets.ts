@@ -1,27 +1,40 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
-/** The inode of the IPv4 TCP socket listening on `port`, from /proc/net/tcp (Linux). */
-function listeningInode(port: number): string {
+/** The inodes of the IPv4 TCP sockets listening on `port`, from /proc/net/tcp (Linux). */
+function listeningInodes(port: number): string[] {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes: string[] = [];
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
     // local_address is "ADDR:PORT" in hex; state 0A is LISTEN; the inode is the tenth field.
-    if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') return fields[9] ?? '';
+    if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') inodes.push(fields[9] ?? '');
   }
-  throw new Error(`nothing listens on port ${port}`);
+  if (inodes.length === 0) throw new Error(`nothing listens on port ${port}`);
+  return inodes;
 }
 
-/** Whether process `pid` holds a file descriptor of the socket listening on `port`. */
-export function holdsListeningSocket(pid: number, port: number): boolean {
-  const target = `socket:[${listeningInode(port)}]`;
+/**
+ * The sockets listening on `port` that process `pid` holds a file descriptor of, by inode:
+ * several processes holding the same one share a socket; SO_REUSEPORT gives each its own.
+ */
+export function listeningSocketsOf(pid: number, port: number): string[] {
+  const targets = new Set(listeningInodes(port).map((inode) => `socket:[${inode}]`));
   const dir = `/proc/${pid}/fd`;
-  return readdirSync(dir).some((fd) => {
+  const held = new Set<string>();
+  for (const fd of readdirSync(dir)) {
     try {
-      return readlinkSync(`${dir}/${fd}`) === target;
+      const link = readlinkSync(`${dir}/${fd}`);
+      if (targets.has(link)) held.add(link);
     } catch {
-      return false; // closed meanwhile
+      // closed meanwhile
     }
-  });
+  }
+  return [...held];
+}
+
+/** Whether process `pid` holds a file descriptor of a socket listening on `port`. */
+export function holdsListeningSocket(pid: number, port: number): boolean {
+  return listeningSocketsOf(pid, port).length > 0;
 }
 
 /** The pids of a process's direct children (a cluster primary's workers). */
