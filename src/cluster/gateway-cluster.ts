@@ -1,6 +1,6 @@
 import cluster, { Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ProcessRole } from '../config/env.schema';
+import { ClusterScheduling, ProcessRole } from '../config/env.schema';
 
 /** Set by the primary on each fork: its stable slot (0…n-1), kept across re-forks. */
 export const CLUSTER_SLOT_ENV = 'CCH_CLUSTER_SLOT';
@@ -36,7 +36,7 @@ export interface ClusterOptions {
   workers: number;
   roles: readonly ProcessRole[];
   /** `GATEWAY_CLUSTER_SCHEDULING`: how connections reach the workers (see the env schema). */
-  scheduling: 'round-robin' | 'os' | 'reuseport';
+  scheduling: ClusterScheduling;
   log: (message: string) => void;
 }
 

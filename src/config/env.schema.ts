@@ -21,6 +21,10 @@ import { reusePortSupported } from '../cluster/reuse-port';
 export const ROLE_NAMES = ['gateway', 'admin', 'worker'] as const;
 export type ProcessRole = (typeof ROLE_NAMES)[number];
 
+/** `GATEWAY_CLUSTER_SCHEDULING`: how a cluster's connections reach its workers. */
+export const CLUSTER_SCHEDULINGS = ['round-robin', 'os', 'reuseport'] as const;
+export type ClusterScheduling = (typeof CLUSTER_SCHEDULINGS)[number];
+
 export enum NodeEnv {
   Development = 'development',
   Production = 'production',
@@ -40,12 +44,12 @@ class MasterKeyConstraint implements ValidatorConstraintInterface {
 @ValidatorConstraint({ name: 'clusterScheduling' })
 class ClusterSchedulingConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    if (value === 'round-robin' || value === 'os') return true;
-    return value === 'reuseport' && reusePortSupported();
+    if (!(CLUSTER_SCHEDULINGS as readonly unknown[]).includes(value)) return false;
+    return value !== 'reuseport' || reusePortSupported();
   }
   defaultMessage(): string {
     return (
-      'GATEWAY_CLUSTER_SCHEDULING must be round-robin, os or reuseport; reuseport needs Node ' +
+      `GATEWAY_CLUSTER_SCHEDULING must be ${CLUSTER_SCHEDULINGS.join(', ')}; reuseport needs Node ` +
       `≥ 22.12 (or ≥ 23.1) on Linux, and this is Node ${process.versions.node} on ${process.platform}`
     );
   }
@@ -173,7 +177,7 @@ export class EnvSchema {
    */
   @IsOptional()
   @Validate(ClusterSchedulingConstraint)
-  GATEWAY_CLUSTER_SCHEDULING: 'round-robin' | 'os' | 'reuseport' = 'round-robin';
+  GATEWAY_CLUSTER_SCHEDULING: ClusterScheduling = 'round-robin';
 
   /**
    * Usage records of requests that end within this window go to the ledger as one BullMQ job
