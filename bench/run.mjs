@@ -78,6 +78,9 @@ const SETTINGS = {
   skipBuild: env.BENCH_SKIP_BUILD === '1',
   // Another checkout (with its own dist/ built and config/) to measure instead of this one.
   cchDir: env.BENCH_CCH_DIR ? resolve(env.BENCH_CCH_DIR) : ROOT,
+  // The Node that runs CCH (default: the bench's own): compares Node versions with everything
+  // else (floor, fake upstream, load generator) unchanged.
+  cchNode: env.BENCH_CCH_NODE ? resolve(env.BENCH_CCH_NODE) : process.execPath,
   // A Redis PING every 2 ms from a process of its own during every run (bench/redis-probe.mjs).
   redisProbe: env.BENCH_REDIS_PROBE === '1',
 };
@@ -137,11 +140,12 @@ const HARD_LIMIT_MS = (plannedSeconds + num(env.BENCH_OVERHEAD_SECONDS, 120)) * 
 const children = new Set();
 
 function spawnChild(name, args, options = {}) {
-  const child = spawn(process.execPath, args, {
+  const { nodeBinary = process.execPath, ...spawnOptions } = options;
+  const child = spawn(nodeBinary, args, {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
-    ...options,
-    env: { ...(options.env ?? env), BENCH_CHILD: '1' },
+    ...spawnOptions,
+    env: { ...(spawnOptions.env ?? env), BENCH_CHILD: '1' },
   });
   const tail = [];
   // BENCH_CCH_LOG: everything CCH prints (V8's --trace-gc lines, say) also goes to this file.
@@ -159,6 +163,12 @@ function spawnChild(name, args, options = {}) {
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
+}
+
+/** The version of the Node that runs CCH (BENCH_CCH_NODE). */
+function cchNodeVersion() {
+  if (SETTINGS.cchNode === process.execPath) return process.version;
+  return spawnSync(SETTINGS.cchNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
 }
 
 /** The port a child prints as `LISTENING <port>` once it serves. */
@@ -1115,7 +1125,7 @@ async function main() {
       join(ROOT, 'bench', 'exit-with-parent.cjs'),
       'dist/src/main.js',
     ],
-    { env: cchEnv, cwd: SETTINGS.cchDir },
+    { env: cchEnv, cwd: SETTINGS.cchDir, nodeBinary: SETTINGS.cchNode },
   );
   const cchUrl = `http://127.0.0.1:${port}`;
   await waitReady(cchUrl, cch);
@@ -1294,6 +1304,7 @@ async function main() {
     built,
     machine: {
       node: process.version,
+      cchNode: cchNodeVersion(),
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
       memoryGb: Math.round(totalmem() / 2 ** 30),
@@ -1334,7 +1345,8 @@ async function main() {
 
   const la = (values) => values.map((v) => v.toFixed(1)).join(' / ');
   process.stdout.write(
-    `\nCCH bench ${report.commit}, ${startedAt.toISOString().slice(0, 10)}, node ${process.version}, ` +
+    `\nCCH bench ${report.commit}, ${startedAt.toISOString().slice(0, 10)}, node ${process.version}` +
+      `${report.machine.cchNode === process.version ? '' : ` (CCH on ${report.machine.cchNode})`}, ` +
       `${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GB RAM, ` +
       `CCH ${report.cch.processes} process(es) (GATEWAY_WORKERS=${report.cch.gatewayWorkers}, ` +
       `${Object.entries(report.cch.hotPath)
