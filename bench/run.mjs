@@ -1330,7 +1330,7 @@ async function main() {
       hotPath: {
         LIMITS_ADMIT_AHEAD: env.LIMITS_ADMIT_AHEAD ?? 'false',
         ROUTING_STATE_MAX_AGE_MS: env.ROUTING_STATE_MAX_AGE_MS ?? '0',
-        GATEWAY_CLUSTER_SCHEDULING: env.GATEWAY_CLUSTER_SCHEDULING ?? 'round-robin',
+        GATEWAY_CLUSTER_SCHEDULING: env.GATEWAY_CLUSTER_SCHEDULING ?? 'auto',
       },
       rssEndMb: cchRssEndMb,
       peakRssMb: Math.max(0, ...results.map((r) => r.peakRssMb ?? 0)),

@@ -5,6 +5,7 @@ import { createApp } from './bootstrap';
 import { createRootLogger } from './common/logging/logger';
 import { serveClusterMetrics } from './cluster/cluster-metrics';
 import { clusterSlot, gatewayWorkerCount, runClusterPrimary } from './cluster/gateway-cluster';
+import { effectiveScheduling } from './cluster/reuse-port';
 import { AppConfig } from './config/app-config';
 import { EnvValidationError, loadEnv } from './config/load-env';
 
@@ -20,15 +21,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const workers = gatewayWorkerCount(config.env.GATEWAY_WORKERS, config.env.CCH_ROLES);
+  const scheduling = effectiveScheduling(config.env.GATEWAY_CLUSTER_SCHEDULING);
   if (cluster.isPrimary && workers > 1) {
     // The primary loads no application: it forks the gateway workers and supervises them.
     const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
-    logger.info(`CCH cluster primary: ${workers} gateway workers`);
+    logger.info(`CCH cluster primary: ${workers} gateway workers, ${scheduling} scheduling`);
     serveClusterMetrics();
     runClusterPrimary({
       workers,
       roles: config.env.CCH_ROLES,
-      scheduling: config.env.GATEWAY_CLUSTER_SCHEDULING,
+      scheduling,
       log: (message) => logger.warn(message),
     });
     return;
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   const { app, logger } = await createApp(config);
   const slot = clusterSlot();
   // `reuseport`: each fork listens on a socket of its own (Node then bypasses the primary).
-  const ownSocket = slot !== null && config.env.GATEWAY_CLUSTER_SCHEDULING === 'reuseport';
+  const ownSocket = slot !== null && scheduling === 'reuseport';
   await app.listen({
     port: config.env.PORT,
     host: config.env.HOST,

@@ -1,6 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ClusterScheduling, ProcessRole } from '../config/env.schema';
+import { ProcessRole } from '../config/env.schema';
+import { EffectiveScheduling } from './reuse-port';
 
 /** Set by the primary on each fork: its stable slot (0…n-1), kept across re-forks. */
 export const CLUSTER_SLOT_ENV = 'CCH_CLUSTER_SLOT';
@@ -35,8 +36,8 @@ export function clusterSlot(env: NodeJS.ProcessEnv = process.env): number | null
 export interface ClusterOptions {
   workers: number;
   roles: readonly ProcessRole[];
-  /** `GATEWAY_CLUSTER_SCHEDULING`: how connections reach the workers (see the env schema). */
-  scheduling: ClusterScheduling;
+  /** `GATEWAY_CLUSTER_SCHEDULING`, `auto` decided: how connections reach the workers. */
+  scheduling: EffectiveScheduling;
   log: (message: string) => void;
 }
 

@@ -1,4 +1,4 @@
-import { reusePortSupported } from './reuse-port';
+import { effectiveScheduling, reusePortSupported } from './reuse-port';
 
 describe('reusePortSupported', () => {
   it.each([
@@ -14,5 +14,17 @@ describe('reusePortSupported', () => {
     ['24.0.0', 'win32', false],
   ] as const)('Node %s on %s: %s', (version, platform, expected) => {
     expect(reusePortSupported(version, platform)).toBe(expected);
+  });
+});
+
+describe('effectiveScheduling', () => {
+  it('should make auto reuseport where the runtime has it and round-robin elsewhere', () => {
+    expect(effectiveScheduling('auto', true)).toBe('reuseport');
+    expect(effectiveScheduling('auto', false)).toBe('round-robin');
+  });
+
+  it.each(['round-robin', 'os', 'reuseport'] as const)('should keep an explicit %s', (value) => {
+    expect(effectiveScheduling(value, true)).toBe(value);
+    expect(effectiveScheduling(value, false)).toBe(value);
   });
 });

@@ -22,7 +22,7 @@ export const ROLE_NAMES = ['gateway', 'admin', 'worker'] as const;
 export type ProcessRole = (typeof ROLE_NAMES)[number];
 
 /** `GATEWAY_CLUSTER_SCHEDULING`: how a cluster's connections reach its workers. */
-export const CLUSTER_SCHEDULINGS = ['round-robin', 'os', 'reuseport'] as const;
+export const CLUSTER_SCHEDULINGS = ['auto', 'round-robin', 'os', 'reuseport'] as const;
 export type ClusterScheduling = (typeof CLUSTER_SCHEDULINGS)[number];
 
 export enum NodeEnv {
@@ -173,11 +173,12 @@ export class EnvSchema {
    * spread of long-lived connections opened at low load can be uneven. `reuseport` (Node ≥ 22.12
    * on Linux): every worker listens on a socket of its own on the port (SO_REUSEPORT) and the
    * kernel spreads new connections over them by address hash: no hand-off, and no worker takes
-   * them all while the others sleep.
+   * them all while the others sleep. `auto` (the default): `reuseport` where the runtime has it
+   * (the Docker image's Node 24 does), `round-robin` elsewhere.
    */
   @IsOptional()
   @Validate(ClusterSchedulingConstraint)
-  GATEWAY_CLUSTER_SCHEDULING: ClusterScheduling = 'round-robin';
+  GATEWAY_CLUSTER_SCHEDULING: ClusterScheduling = 'auto';
 
   /**
    * Usage records of requests that end within this window go to the ledger as one BullMQ job

@@ -59,7 +59,8 @@ describe('loadEnv', () => {
   });
 
   it('should take each GATEWAY_CLUSTER_SCHEDULING, reuseport only where Node supports it', () => {
-    for (const value of ['round-robin', 'os']) {
+    expect(loadEnv(VALID).GATEWAY_CLUSTER_SCHEDULING).toBe('auto');
+    for (const value of ['auto', 'round-robin', 'os']) {
       expect(
         loadEnv({ ...VALID, GATEWAY_CLUSTER_SCHEDULING: value }).GATEWAY_CLUSTER_SCHEDULING,
       ).toBe(value);

@@ -207,15 +207,18 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
   }, 60_000);
 
   // `os`: one socket, the primary's, which each worker accepts from. `reuseport`: a socket per
-  // worker, none in the primary, so no connection waits for the primary to hand it over.
+  // worker, none in the primary, so no connection waits for the primary to hand it over. `auto`
+  // (the default) on a Node that has reusePort is `reuseport`.
   it.each([
     ['os', 1, () => process.execPath],
     ['reuseport', 2, reusePortNode],
+    ['auto', 2, reusePortNode],
   ] as const)(
     'should let every worker accept connections itself with GATEWAY_CLUSTER_SCHEDULING=%s (%i socket(s))',
     async (scheduling, socketCount, nodeBinary) => {
       const replica = await GatewayProcess.start(
-        { GATEWAY_WORKERS: '2', GATEWAY_CLUSTER_SCHEDULING: scheduling },
+        // info: the primary's start line names the scheduling it decided on.
+        { GATEWAY_WORKERS: '2', GATEWAY_CLUSTER_SCHEDULING: scheduling, LOG_LEVEL: 'info' },
         nodeBinary(),
       );
       try {
@@ -229,16 +232,40 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
         }, 150_000);
         const sockets = workers.map((pid) => listeningSocketsOf(pid, replica.port)[0]);
         expect(new Set(sockets).size).toBe(socketCount);
-        expect(holdsListeningSocket(replica.pid, replica.port)).toBe(scheduling === 'os');
+        expect(holdsListeningSocket(replica.pid, replica.port)).toBe(socketCount === 1);
+        expect(replica.output.join('')).toContain(
+          `2 gateway workers, ${socketCount === 1 ? scheduling : 'reuseport'} scheduling`,
+        );
         // Each answers: a few requests on connections of their own all succeed.
         const statuses = await Promise.all(
           Array.from({ length: 4 }, () => postMessage(replica.port, caller.key)),
         );
         expect(statuses).toEqual([200, 200, 200, 200]);
+        if (socketCount === 1) return;
+
+        // A socket per worker dies with its worker: the re-forked one must open its own again.
+        const [victim, survivor] = workers;
+        process.kill(victim, 'SIGKILL');
+        await waitFor(() => {
+          workers = childPids(replica.pid);
+          return Promise.resolve(
+            workers.length === 2 &&
+              !workers.includes(victim) &&
+              workers.every((pid) => listeningSocketsOf(pid, replica.port).length === 1),
+          );
+        }, 150_000);
+        expect(workers).toContain(survivor);
+        expect(new Set(workers.map((pid) => listeningSocketsOf(pid, replica.port)[0])).size).toBe(
+          2,
+        );
+        const after = await Promise.all(
+          Array.from({ length: 4 }, () => postMessage(replica.port, caller.key)),
+        );
+        expect(after).toEqual([200, 200, 200, 200]);
       } finally {
         await replica.stop();
       }
     },
-    200_000,
+    350_000,
   );
 });
