@@ -6,6 +6,7 @@ import { createRootLogger } from './common/logging/logger';
 import { serveClusterMetrics } from './cluster/cluster-metrics';
 import { clusterSlot, gatewayWorkerCount, runClusterPrimary } from './cluster/gateway-cluster';
 import { effectiveScheduling } from './cluster/reuse-port';
+import { PortUnavailableError, reservePort } from './cluster/port-reservation';
 import { AppConfig } from './config/app-config';
 import { EnvValidationError, loadEnv } from './config/load-env';
 
@@ -25,10 +26,12 @@ async function main(): Promise<void> {
   if (cluster.isPrimary && workers > 1) {
     // The primary loads no application: it forks the gateway workers and supervises them.
     const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
+    const port = await reservePort(config.env.HOST, config.env.PORT);
     logger.info(`CCH cluster primary: ${workers} gateway workers, ${scheduling} scheduling`);
     serveClusterMetrics();
     runClusterPrimary({
       workers,
+      port,
       roles: config.env.CCH_ROLES,
       scheduling,
       log: (message) => logger.warn(message),
@@ -51,6 +54,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof PortUnavailableError) {
+    process.stderr.write(`CCH failed to start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(
     `CCH failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
   );

@@ -35,6 +35,8 @@ export function clusterSlot(env: NodeJS.ProcessEnv = process.env): number | null
 
 export interface ClusterOptions {
   workers: number;
+  /** The port every fork listens on, reserved by the primary (see `reservePort`). */
+  port: number;
   roles: readonly ProcessRole[];
   /** `GATEWAY_CLUSTER_SCHEDULING`, `auto` decided: how connections reach the workers. */
   scheduling: EffectiveScheduling;
@@ -63,6 +65,7 @@ export function runClusterPrimary(options: ClusterOptions): void {
 
   const fork = (slot: number, backoffMs: number): void => {
     const worker = cluster.fork({
+      PORT: String(options.port),
       [CLUSTER_SLOT_ENV]: String(slot),
       CCH_ROLES: rolesOfSlot(options.roles, slot).join(','),
     });

@@ -243,6 +243,21 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
         expect(statuses).toEqual([200, 200, 200, 200]);
         if (socketCount === 1) return;
 
+        // A second cluster on the same port would join the SO_REUSEPORT group and take half of
+        // the connections; it must refuse to start instead, and the first keep serving.
+        const second = await GatewayProcess.start(
+          {
+            GATEWAY_WORKERS: '2',
+            GATEWAY_CLUSTER_SCHEDULING: scheduling,
+            PORT: String(replica.port),
+          },
+          nodeBinary(),
+        );
+        expect(await second.exited).toEqual({ code: 1, signal: null });
+        expect(second.output.join('')).toContain(
+          `CCH failed to start: 127.0.0.1:${replica.port} is already in use`,
+        );
+
         // A socket per worker dies with its worker: the re-forked one must open its own again.
         const [victim, survivor] = workers;
         process.kill(victim, 'SIGKILL');

@@ -41,7 +41,8 @@ export class GatewayProcess {
     env: Record<string, string> = {},
     nodeBinary: string = process.execPath,
   ): Promise<GatewayProcess> {
-    const port = await freePort();
+    // `PORT` in env: start on a given port (a second replica on a taken one, say).
+    const port = env.PORT ? Number(env.PORT) : await freePort();
     const output: string[] = [];
     const child = spawn(
       nodeBinary,
