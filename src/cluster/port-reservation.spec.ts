@@ -1,4 +1,5 @@
 import { createServer, Server } from 'node:net';
+import { freePort } from '../../test/support/ports';
 import { PortUnavailableError, reservePort } from './port-reservation';
 
 function listen(server: Server, port: number): Promise<number> {
@@ -16,10 +17,7 @@ const close = (server: Server): Promise<void> =>
 
 describe('reservePort', () => {
   it('should give back a free port, and leave it free for the forks to listen on', async () => {
-    const probe = createServer();
-    const free = await listen(probe, 0);
-    await close(probe);
-
+    const free = await freePort();
     expect(await reservePort('127.0.0.1', free)).toBe(free);
     const fork = createServer();
     await expect(listen(fork, free)).resolves.toBe(free);

@@ -105,6 +105,27 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
   let caller: SeededKey;
   let cluster: GatewayProcess | undefined;
 
+  /** Four requests on connections of their own: their statuses. */
+  const fourRequests = (port: number): Promise<number[]> =>
+    Promise.all(Array.from({ length: 4 }, () => postMessage(port, caller.key)));
+
+  /** Waits for both workers of `replica` to hold one listening socket each; their pids. */
+  async function workersListening(replica: GatewayProcess, gone?: number): Promise<number[]> {
+    let workers: number[] = [];
+    await waitFor(() => {
+      workers = childPids(replica.pid);
+      return Promise.resolve(
+        workers.length === 2 &&
+          (gone === undefined || !workers.includes(gone)) &&
+          workers.every((pid) => listeningSocketsOf(pid, replica.port).length === 1),
+      );
+    }, 150_000);
+    return workers;
+  }
+
+  const socketsOf = (replica: GatewayProcess, workers: number[]): Set<string | undefined> =>
+    new Set(workers.map((pid) => listeningSocketsOf(pid, replica.port)[0]));
+
   beforeAll(async () => {
     // Admin for seeding; this process's own worker role writes the ledger rows as well.
     bed = await startGatewayBed();
@@ -222,25 +243,14 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
         nodeBinary(),
       );
       try {
-        let workers: number[] = [];
-        await waitFor(() => {
-          workers = childPids(replica.pid);
-          return Promise.resolve(
-            workers.length === 2 &&
-              workers.every((pid) => listeningSocketsOf(pid, replica.port).length === 1),
-          );
-        }, 150_000);
-        const sockets = workers.map((pid) => listeningSocketsOf(pid, replica.port)[0]);
-        expect(new Set(sockets).size).toBe(socketCount);
+        const workers = await workersListening(replica);
+        expect(socketsOf(replica, workers).size).toBe(socketCount);
         expect(holdsListeningSocket(replica.pid, replica.port)).toBe(socketCount === 1);
         expect(replica.output.join('')).toContain(
           `2 gateway workers, ${socketCount === 1 ? scheduling : 'reuseport'} scheduling`,
         );
         // Each answers: a few requests on connections of their own all succeed.
-        const statuses = await Promise.all(
-          Array.from({ length: 4 }, () => postMessage(replica.port, caller.key)),
-        );
-        expect(statuses).toEqual([200, 200, 200, 200]);
+        expect(await fourRequests(replica.port)).toEqual([200, 200, 200, 200]);
         if (socketCount === 1) return;
 
         // A second cluster on the same port would join the SO_REUSEPORT group and take half of
@@ -261,22 +271,10 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
         // A socket per worker dies with its worker: the re-forked one must open its own again.
         const [victim, survivor] = workers;
         process.kill(victim, 'SIGKILL');
-        await waitFor(() => {
-          workers = childPids(replica.pid);
-          return Promise.resolve(
-            workers.length === 2 &&
-              !workers.includes(victim) &&
-              workers.every((pid) => listeningSocketsOf(pid, replica.port).length === 1),
-          );
-        }, 150_000);
-        expect(workers).toContain(survivor);
-        expect(new Set(workers.map((pid) => listeningSocketsOf(pid, replica.port)[0])).size).toBe(
-          2,
-        );
-        const after = await Promise.all(
-          Array.from({ length: 4 }, () => postMessage(replica.port, caller.key)),
-        );
-        expect(after).toEqual([200, 200, 200, 200]);
+        const reforked = await workersListening(replica, victim);
+        expect(reforked).toContain(survivor);
+        expect(socketsOf(replica, reforked).size).toBe(2);
+        expect(await fourRequests(replica.port)).toEqual([200, 200, 200, 200]);
       } finally {
         await replica.stop();
       }
