@@ -8,6 +8,7 @@ import { clusterSlot, gatewayWorkerCount, runClusterPrimary } from './cluster/ga
 import { effectiveScheduling } from './cluster/reuse-port';
 import { PortUnavailableError, reservePort } from './cluster/port-reservation';
 import { AppConfig } from './config/app-config';
+import { applyHeapGrowingPercent } from './runtime/heap-growing';
 import { EnvValidationError, loadEnv } from './config/load-env';
 
 async function main(): Promise<void> {
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Before the application allocates anything long-lived: every process, primary and forks alike.
+  const heapGrowing = applyHeapGrowingPercent(config.env.V8_HEAP_GROWING_PERCENT, process.execArgv);
   const workers = gatewayWorkerCount(config.env.GATEWAY_WORKERS, config.env.CCH_ROLES);
   const scheduling = effectiveScheduling(config.env.GATEWAY_CLUSTER_SCHEDULING);
   if (cluster.isPrimary && workers > 1) {
@@ -48,7 +51,12 @@ async function main(): Promise<void> {
     ...(ownSocket ? { reusePort: true } : {}),
   });
   logger.info(
-    { roles: config.env.CCH_ROLES, port: config.env.PORT, ...(slot === null ? {} : { slot }) },
+    {
+      roles: config.env.CCH_ROLES,
+      port: config.env.PORT,
+      heapGrowing,
+      ...(slot === null ? {} : { slot }),
+    },
     `CCH listening on http://${config.env.HOST}:${config.env.PORT}`,
   );
 }

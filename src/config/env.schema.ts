@@ -181,6 +181,18 @@ export class EnvSchema {
   GATEWAY_CLUSTER_SCHEDULING: ClusterScheduling = 'auto';
 
   /**
+   * After a full GC, V8 lets the old generation grow to (1 + this / 100) × what survived before
+   * the next one. 0 = V8's own dynamic factor (1.1–4), which can settle near 1.1 and then run full
+   * GCs back to back under load (see README, Performance). A `--heap-growing-percent` on node's
+   * command line wins.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  V8_HEAP_GROWING_PERCENT = 100;
+
+  /**
    * Usage records of requests that end within this window go to the ledger as one BullMQ job
    * and one insert. Longer windows cost less per request at low load; records still waiting in
    * memory are flushed on shutdown but lost if the process is killed (SIGKILL, OOM).

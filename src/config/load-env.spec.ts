@@ -81,6 +81,17 @@ describe('loadEnv', () => {
     }
   });
 
+  it('should fix V8_HEAP_GROWING_PERCENT at 100 by default and take 0 to 300', () => {
+    expect(loadEnv(VALID).V8_HEAP_GROWING_PERCENT).toBe(100);
+    expect(loadEnv({ ...VALID, V8_HEAP_GROWING_PERCENT: '0' }).V8_HEAP_GROWING_PERCENT).toBe(0);
+    expect(loadEnv({ ...VALID, V8_HEAP_GROWING_PERCENT: '300' }).V8_HEAP_GROWING_PERCENT).toBe(300);
+    for (const bad of ['-1', '301', '1.5', 'lots']) {
+      expect(problemsOf({ ...VALID, V8_HEAP_GROWING_PERCENT: bad })).toEqual([
+        expect.stringMatching(/^V8_HEAP_GROWING_PERCENT: /),
+      ]);
+    }
+  });
+
   it('should accept a hex MASTER_KEY', () => {
     expect(() => loadEnv({ ...VALID, MASTER_KEY: 'ab'.repeat(32) })).not.toThrow();
   });

@@ -154,6 +154,16 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
     // The BullMQ processors (worker role) run in slot 0 only: once per host, not per fork.
     expect(workers.get('0')?.roles).toBe('gateway,worker');
     expect(workers.get('1')?.roles).toBe('gateway');
+    // Every fork fixes V8's heap growing factor at start-up (V8_HEAP_GROWING_PERCENT, 100).
+    const listening = cluster.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('CCH listening'))
+      .map((line) => JSON.parse(line) as { pid: number; heapGrowing?: unknown });
+    expect(new Set(listening.map((line) => String(line.pid)))).toEqual(pids);
+    for (const line of listening) {
+      expect(line.heapGrowing).toEqual({ source: 'setting', percent: 100 });
+    }
     // Round-robin (the default): the primary alone accepts connections, then hands them over.
     expect(holdsListeningSocket(cluster.pid, cluster.port)).toBe(true);
     for (const { pid } of workers.values()) {
