@@ -9,6 +9,7 @@ import { effectiveScheduling } from './cluster/reuse-port';
 import { PortUnavailableError, reservePort } from './cluster/port-reservation';
 import { AppConfig } from './config/app-config';
 import { applyHeapGrowingPercent } from './runtime/heap-growing';
+import { forkSemiSpaceFlag, parseSemiSpaceSetting } from './runtime/young-generation';
 import { EnvValidationError, loadEnv } from './config/load-env';
 
 async function main(): Promise<void> {
@@ -25,24 +26,36 @@ async function main(): Promise<void> {
   // Before the application allocates anything long-lived: every process, primary and forks alike.
   const heapGrowing = applyHeapGrowingPercent(config.env.V8_HEAP_GROWING_PERCENT, process.execArgv);
   const workers = gatewayWorkerCount(config.env.GATEWAY_WORKERS, config.env.CCH_ROLES);
+  const semiSpaceFlag = forkSemiSpaceFlag(parseSemiSpaceSetting(config.env.V8_MAX_SEMI_SPACE_MB));
   const scheduling = effectiveScheduling(config.env.GATEWAY_CLUSTER_SCHEDULING);
   if (cluster.isPrimary && workers > 1) {
     // The primary loads no application: it forks the gateway workers and supervises them.
     const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
     const port = await reservePort(config.env.HOST, config.env.PORT);
-    logger.info(`CCH cluster primary: ${workers} gateway workers, ${scheduling} scheduling`);
+    logger.info(
+      { forkExecArgv: semiSpaceFlag ? [semiSpaceFlag] : [] },
+      `CCH cluster primary: ${workers} gateway workers, ${scheduling} scheduling`,
+    );
     serveClusterMetrics();
     runClusterPrimary({
       workers,
       port,
       roles: config.env.CCH_ROLES,
       scheduling,
+      forkExecArgv: semiSpaceFlag ? [semiSpaceFlag] : [],
       log: (message) => logger.warn(message),
     });
     return;
   }
   const { app, logger } = await createApp(config);
   const slot = clusterSlot();
+  if (slot === null && semiSpaceFlag) {
+    // A running process cannot resize its young generation (V8 ignores the flag after start).
+    logger.warn(
+      `V8_MAX_SEMI_SPACE_MB reaches cluster forks only: start this single process with ` +
+        `NODE_OPTIONS=${semiSpaceFlag} to get it (see README, Performance)`,
+    );
+  }
   // `reuseport`: each fork listens on a socket of its own (Node then bypasses the primary).
   const ownSocket = slot !== null && scheduling === 'reuseport';
   await app.listen({

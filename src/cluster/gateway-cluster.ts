@@ -40,6 +40,8 @@ export interface ClusterOptions {
   roles: readonly ProcessRole[];
   /** `GATEWAY_CLUSTER_SCHEDULING`, `auto` decided: how connections reach the workers. */
   scheduling: EffectiveScheduling;
+  /** Node flags every fork gets on top of the primary's own (see `forkSemiSpaceFlag`). */
+  forkExecArgv: readonly string[];
   log: (message: string) => void;
 }
 
@@ -62,6 +64,7 @@ export function runClusterPrimary(options: ClusterOptions): void {
   // With `reuseport` the forks listen on sockets of their own and the policy is never used.
   cluster.schedulingPolicy =
     options.scheduling === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...options.forkExecArgv] });
 
   const fork = (slot: number, backoffMs: number): void => {
     const worker = cluster.fork({

@@ -193,6 +193,19 @@ export class EnvSchema {
   V8_HEAP_GROWING_PERCENT = 100;
 
   /**
+   * The largest size, in MB, of each of the young generation's two semi-spaces in the cluster's
+   * gateway forks (node's --max-semi-space-size). `auto`: 8 on Node ≥ 24, whose V8 would
+   * otherwise grow them to 64 MB and then run full GCs for request bodies (see README,
+   * Performance); V8's own size on older Node. 0 = V8's own size. Forks only: a single process
+   * (GATEWAY_WORKERS=1) takes it from node's command line or NODE_OPTIONS, which also win here.
+   */
+  @IsOptional()
+  @Matches(/^(auto|\d{1,4})$/, {
+    message: 'V8_MAX_SEMI_SPACE_MB must be auto or a whole number of megabytes',
+  })
+  V8_MAX_SEMI_SPACE_MB = 'auto';
+
+  /**
    * Usage records of requests that end within this window go to the ledger as one BullMQ job
    * and one insert. Longer windows cost less per request at low load; records still waiting in
    * memory are flushed on shutdown but lost if the process is killed (SIGKILL, OOM).

@@ -92,6 +92,18 @@ describe('loadEnv', () => {
     }
   });
 
+  it('should take V8_MAX_SEMI_SPACE_MB as auto (the default) or whole megabytes', () => {
+    expect(loadEnv(VALID).V8_MAX_SEMI_SPACE_MB).toBe('auto');
+    for (const value of ['auto', '0', '8', '64']) {
+      expect(loadEnv({ ...VALID, V8_MAX_SEMI_SPACE_MB: value }).V8_MAX_SEMI_SPACE_MB).toBe(value);
+    }
+    for (const bad of ['-1', '8.5', 'big', '12345']) {
+      expect(problemsOf({ ...VALID, V8_MAX_SEMI_SPACE_MB: bad })).toEqual([
+        'V8_MAX_SEMI_SPACE_MB: V8_MAX_SEMI_SPACE_MB must be auto or a whole number of megabytes',
+      ]);
+    }
+  });
+
   it('should accept a hex MASTER_KEY', () => {
     expect(() => loadEnv({ ...VALID, MASTER_KEY: 'ab'.repeat(32) })).not.toThrow();
   });

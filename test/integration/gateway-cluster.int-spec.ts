@@ -7,7 +7,7 @@ import { waitFor } from '../support/redis-server';
 import { seedUserAndKey, SeededKey } from '../support/seed';
 import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 import { TestApp } from '../support/test-app';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reusePortSupported } from '../../src/cluster/reuse-port';
 import { childPids, holdsListeningSocket, listeningSocketsOf } from '../support/listening-sockets';
@@ -80,6 +80,11 @@ function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total
   });
 }
 
+/** The arguments a process was started with (Linux), as one space-separated line. */
+function commandLineOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+}
+
 /**
  * A Node.js that supports `reusePort`: this one, or the one `npm test` installs for this test
  * (scripts/ensure-test-clis.mjs) when this one is older.
@@ -145,6 +150,8 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
       CCH_ROLES: 'gateway,worker',
       SHUTDOWN_GRACE_MS: '20000',
       LOG_LEVEL: 'info',
+      // `auto` gives forks a size only on Node ≥ 24; an explicit one reaches them on any Node.
+      V8_MAX_SEMI_SPACE_MB: '8',
     });
     const workers = await distinctWorkers(cluster.port, 2);
     expect([...workers.keys()].sort()).toEqual(['0', '1']);
@@ -164,6 +171,11 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
     for (const line of listening) {
       expect(line.heapGrowing).toEqual({ source: 'setting', percent: 100 });
     }
+    // The forks, not the primary, are started with the young generation's size.
+    for (const pid of pids) {
+      expect(commandLineOf(Number(pid))).toContain('--max-semi-space-size=8');
+    }
+    expect(commandLineOf(cluster.pid)).not.toContain('--max-semi-space-size=8');
     // Round-robin (the default): the primary alone accepts connections, then hands them over.
     expect(holdsListeningSocket(cluster.pid, cluster.port)).toBe(true);
     for (const { pid } of workers.values()) {
