@@ -27,13 +27,14 @@ async function main(): Promise<void> {
   const heapGrowing = applyHeapGrowingPercent(config.env.V8_HEAP_GROWING_PERCENT, process.execArgv);
   const workers = gatewayWorkerCount(config.env.GATEWAY_WORKERS, config.env.CCH_ROLES);
   const semiSpaceFlag = forkSemiSpaceFlag(parseSemiSpaceSetting(config.env.V8_MAX_SEMI_SPACE_MB));
+  const forkExecArgv = semiSpaceFlag ? [semiSpaceFlag] : [];
   const scheduling = effectiveScheduling(config.env.GATEWAY_CLUSTER_SCHEDULING);
   if (cluster.isPrimary && workers > 1) {
     // The primary loads no application: it forks the gateway workers and supervises them.
     const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
     const port = await reservePort(config.env.HOST, config.env.PORT);
     logger.info(
-      { forkExecArgv: semiSpaceFlag ? [semiSpaceFlag] : [] },
+      { forkExecArgv },
       `CCH cluster primary: ${workers} gateway workers, ${scheduling} scheduling`,
     );
     serveClusterMetrics();
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
       port,
       roles: config.env.CCH_ROLES,
       scheduling,
-      forkExecArgv: semiSpaceFlag ? [semiSpaceFlag] : [],
+      forkExecArgv,
       log: (message) => logger.warn(message),
     });
     return;
