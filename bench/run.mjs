@@ -1332,6 +1332,12 @@ async function main() {
         ROUTING_STATE_MAX_AGE_MS: env.ROUTING_STATE_MAX_AGE_MS ?? '0',
         GATEWAY_CLUSTER_SCHEDULING: env.GATEWAY_CLUSTER_SCHEDULING ?? 'auto',
       },
+      // How V8 sizes CCH's heap (README, Performance); they decide how often full GCs run.
+      v8: {
+        V8_HEAP_GROWING_PERCENT: env.V8_HEAP_GROWING_PERCENT ?? '100',
+        V8_MAX_SEMI_SPACE_MB: env.V8_MAX_SEMI_SPACE_MB ?? 'auto',
+        NODE_OPTIONS: env.NODE_OPTIONS ?? '',
+      },
       rssEndMb: cchRssEndMb,
       peakRssMb: Math.max(0, ...results.map((r) => r.peakRssMb ?? 0)),
     },
