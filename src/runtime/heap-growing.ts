@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { nodeFlagGiven } from './node-flags';
 
 /** V8's flag: after a full GC, the old generation may grow to (1 + percent / 100) × what survived. */
 export const HEAP_GROWING_FLAG = '--heap-growing-percent';
@@ -26,11 +27,7 @@ export function applyHeapGrowingPercent(
   execArgv: readonly string[],
   setFlags: (flags: string) => void = setFlagsFromString,
 ): HeapGrowing {
-  if (
-    execArgv.some((arg) => arg === HEAP_GROWING_FLAG || arg.startsWith(`${HEAP_GROWING_FLAG}=`))
-  ) {
-    return { source: 'command-line' };
-  }
+  if (nodeFlagGiven(HEAP_GROWING_FLAG, execArgv)) return { source: 'command-line' };
   if (percent === 0) return { source: 'v8-dynamic' };
   setFlags(`${HEAP_GROWING_FLAG}=${percent}`);
   return { source: 'setting', percent };

@@ -1,3 +1,5 @@
+import { nodeFlagGiven } from './node-flags';
+
 /** V8's flag: the largest each of the young generation's two semi-spaces may grow, in MB. */
 export const SEMI_SPACE_FLAG = '--max-semi-space-size';
 
@@ -28,10 +30,7 @@ export function forkSemiSpaceFlag(
   execArgv: readonly string[] = process.execArgv,
   nodeOptions: string = process.env.NODE_OPTIONS ?? '',
 ): string | null {
-  const givenByOperator =
-    execArgv.some((arg) => arg === SEMI_SPACE_FLAG || arg.startsWith(`${SEMI_SPACE_FLAG}=`)) ||
-    nodeOptions.split(/\s+/).some((arg) => arg.startsWith(SEMI_SPACE_FLAG));
-  if (givenByOperator) return null;
+  if (nodeFlagGiven(SEMI_SPACE_FLAG, execArgv, nodeOptions)) return null;
   const major = Number(nodeVersion.split('.')[0]);
   const megabytes = setting === 'auto' ? (major >= 24 ? AUTO_SEMI_SPACE_MB : 0) : setting;
   return megabytes > 0 ? `${SEMI_SPACE_FLAG}=${megabytes}` : null;

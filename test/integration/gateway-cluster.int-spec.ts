@@ -162,11 +162,7 @@ describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
     expect(workers.get('0')?.roles).toBe('gateway,worker');
     expect(workers.get('1')?.roles).toBe('gateway');
     // Every fork fixes V8's heap growing factor at start-up (V8_HEAP_GROWING_PERCENT, 100).
-    const listening = cluster.output
-      .join('')
-      .split('\n')
-      .filter((line) => line.includes('CCH listening'))
-      .map((line) => JSON.parse(line) as { pid: number; heapGrowing?: unknown });
+    const listening = cluster.logLines('CCH listening');
     expect(new Set(listening.map((line) => String(line.pid)))).toEqual(pids);
     for (const line of listening) {
       expect(line.heapGrowing).toEqual({ source: 'setting', percent: 100 });

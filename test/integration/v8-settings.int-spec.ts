@@ -3,18 +3,10 @@ import { waitFor } from '../support/redis-server';
 
 const SIZE_WARNING = 'V8_MAX_SEMI_SPACE_MB reaches cluster forks only';
 
-/** The JSON log line of `gateway` whose message contains `text`, once it has been written. */
+/** The first JSON log line of `gateway` whose text has `text`, once it has been written. */
 async function logLine(gateway: GatewayProcess, text: string): Promise<Record<string, unknown>> {
-  let found: Record<string, unknown> | undefined;
-  await waitFor(() => {
-    const line = gateway.output
-      .join('')
-      .split('\n')
-      .find((candidate) => candidate.includes(text));
-    if (line) found = JSON.parse(line) as Record<string, unknown>;
-    return Promise.resolve(found !== undefined);
-  }, 30_000);
-  return found as Record<string, unknown>;
+  await waitFor(() => Promise.resolve(gateway.logLines(text).length > 0), 30_000);
+  return gateway.logLines(text)[0];
 }
 
 // A single process fixes V8's heap growing factor itself, but cannot size its own young

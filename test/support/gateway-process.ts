@@ -31,6 +31,15 @@ export class GatewayProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The JSON log lines written so far (by every process of a cluster) whose text has `text`. */
+  logLines(text: string): Record<string, unknown>[] {
+    return this.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes(text))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
   /** The pid of the process started (the cluster primary, with GATEWAY_WORKERS > 1). */
   get pid(): number {
     return this.child.pid ?? -1;
