@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import 'dotenv/config';
 import cluster from 'node:cluster';
-import { createApp } from './bootstrap';
 import { createRootLogger } from './common/logging/logger';
 import { serveClusterMetrics } from './cluster/cluster-metrics';
 import { clusterSlot, gatewayWorkerCount, runClusterPrimary } from './cluster/gateway-cluster';
@@ -10,6 +9,7 @@ import { PortUnavailableError, reservePort } from './cluster/port-reservation';
 import { AppConfig } from './config/app-config';
 import { applyHeapGrowingPercent } from './runtime/heap-growing';
 import { forkSemiSpaceFlag, parseSemiSpaceSetting } from './runtime/young-generation';
+import { RESTARTED_WITH_ENV, restartWithNodeFlags } from './runtime/restart-with-flags';
 import { EnvValidationError, loadEnv } from './config/load-env';
 
 async function main(): Promise<void> {
@@ -23,10 +23,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  // Before the application allocates anything long-lived: every process, primary and forks alike.
-  const heapGrowing = applyHeapGrowingPercent(config.env.V8_HEAP_GROWING_PERCENT, process.execArgv);
   const workers = gatewayWorkerCount(config.env.GATEWAY_WORKERS, config.env.CCH_ROLES);
   const semiSpaceFlag = forkSemiSpaceFlag(parseSemiSpaceSetting(config.env.V8_MAX_SEMI_SPACE_MB));
+  // A single process sizes its young generation the only way V8 allows: by starting again with
+  // the flag (same pid). Cluster forks get it from the primary instead.
+  const singleProcess = cluster.isPrimary && workers <= 1;
+  if (singleProcess && semiSpaceFlag) restartWithNodeFlags([semiSpaceFlag]);
+  // Before the application allocates anything long-lived: every process, primary and forks alike.
+  const heapGrowing = applyHeapGrowingPercent(config.env.V8_HEAP_GROWING_PERCENT, process.execArgv);
   const forkExecArgv = semiSpaceFlag ? [semiSpaceFlag] : [];
   const scheduling = effectiveScheduling(config.env.GATEWAY_CLUSTER_SCHEDULING);
   if (cluster.isPrimary && workers > 1) {
@@ -48,13 +52,16 @@ async function main(): Promise<void> {
     });
     return;
   }
+  // Loaded only here: a restart above, and the cluster primary, need none of the application.
+  const { createApp } = await import('./bootstrap');
   const { app, logger } = await createApp(config);
   const slot = clusterSlot();
   if (slot === null && semiSpaceFlag) {
-    // A running process cannot resize its young generation (V8 ignores the flag after start).
+    // Still without the flag: this Node cannot restart itself (process.execve, Node ≥ 22.15).
     logger.warn(
-      `V8_MAX_SEMI_SPACE_MB reaches cluster forks only: start this single process with ` +
-        `NODE_OPTIONS=${semiSpaceFlag} to get it (see README, Performance)`,
+      `V8_MAX_SEMI_SPACE_MB: Node ${process.versions.node} cannot restart itself with ` +
+        `${semiSpaceFlag}; start this single process with NODE_OPTIONS=${semiSpaceFlag} ` +
+        `to get it (see README, Performance)`,
     );
   }
   // `reuseport`: each fork listens on a socket of its own (Node then bypasses the primary).
@@ -70,6 +77,9 @@ async function main(): Promise<void> {
       port: config.env.PORT,
       heapGrowing,
       ...(slot === null ? {} : { slot }),
+      ...(process.env[RESTARTED_WITH_ENV]
+        ? { restartedWith: process.env[RESTARTED_WITH_ENV] }
+        : {}),
     },
     `CCH listening on http://${config.env.HOST}:${config.env.PORT}`,
   );

