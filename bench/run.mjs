@@ -1110,7 +1110,7 @@ async function main() {
     ADMIN_TOKEN: adminToken,
     MASTER_KEY: randomBytes(32).toString('base64'),
     CCH_ROLES: env.BENCH_CCH_ROLES ?? 'gateway,admin,worker',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: env.BENCH_CCH_LOG_LEVEL ?? 'warn',
     TRUST_PROXY: 'false',
     EGRESS_ALLOWLIST: '127.0.0.1/32',
     USAGE_SPOOL_DIR: join(scratchDir, 'spool'),
@@ -1331,6 +1331,8 @@ async function main() {
         LIMITS_ADMIT_AHEAD: env.LIMITS_ADMIT_AHEAD ?? 'false',
         ROUTING_STATE_MAX_AGE_MS: env.ROUTING_STATE_MAX_AGE_MS ?? '0',
         GATEWAY_CLUSTER_SCHEDULING: env.GATEWAY_CLUSTER_SCHEDULING ?? 'auto',
+        // `info` writes an access line per request, as CCH does by default in production.
+        LOG_LEVEL: env.BENCH_CCH_LOG_LEVEL ?? 'warn',
       },
       // How V8 sizes CCH's heap (README, Performance); they decide how often full GCs run.
       v8: {

@@ -3,7 +3,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
-import { FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { createRootLogger, PinoNestLogger } from './common/logging/logger';
@@ -16,6 +16,7 @@ import { AppConfig } from './config/app-config';
 import { mountConsole } from './console/console-static';
 import { mountProxyRoutes } from './proxy/proxy-routes';
 import { traceAwareChildLogger } from './metrics/trace-context';
+import { AccessLogController } from './common/logging/access-log';
 
 /** Claude Code sends ~400 KB bodies routinely; long sessions with images go far beyond. */
 export const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -34,7 +35,8 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
     trustProxy: config.env.TRUST_PROXY === 'true',
     // Always minted here: the id keys the usage ledger, so a client must not be able to choose it.
     genReqId: () => randomUUID(),
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // One access line per request, on completion (see AccessLogController).
+    logController: new AccessLogController(),
     // A valid W3C `traceparent` adds its trace id (`traceId`) to every log line of the request.
     childLoggerFactory: traceAwareChildLogger,
     // A malformed URL never reaches a route; answer it like any other bad request.

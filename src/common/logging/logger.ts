@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 
 /**
  * Header and body paths that may carry a credential or prompt text. Pino replaces them before a
@@ -24,14 +24,16 @@ export const REDACTED_PATHS = [
   'messages',
 ];
 
-export function createRootLogger(level: string): Logger {
-  return pino({
+/** CCH's logger: JSON lines to stdout, or to `destination` (tests read them from there). */
+export function createRootLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'cch', pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { req: serializeRequest, res: serializeReply },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Routes Nest's own log calls (bootstrap, module init) into the same structured pino stream. */
