@@ -1,5 +1,6 @@
 import { FastifyBaseLogger } from 'fastify';
 import { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { LazyChildLogger } from '../common/logging/lazy-child-logger';
 
 /** `version-traceid-parentid-flags`, lower-case hex (W3C Trace Context, level 1). */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
@@ -21,8 +22,8 @@ export function traceIdOf(headers: IncomingHttpHeaders): string | null {
 }
 
 /**
- * Fastify's per-request child logger, plus the caller's W3C trace id when a valid `traceparent`
- * came in: every line of the request (from "incoming request" on) carries `requestId` and
+ * Fastify's per-request child logger (made lazily), plus the caller's W3C trace id when a valid
+ * `traceparent` came in: every line of the request (from "incoming request" on) carries `requestId` and
  * `traceId`, ready to be joined with OpenTelemetry traces.
  */
 export function traceAwareChildLogger(
@@ -31,6 +32,10 @@ export function traceAwareChildLogger(
   options: Parameters<FastifyBaseLogger['child']>[1],
   rawRequest: IncomingMessage,
 ): FastifyBaseLogger {
-  const traceId = traceIdOf(rawRequest.headers);
-  return logger.child(traceId ? { ...bindings, traceId } : bindings, options);
+  const make = (): FastifyBaseLogger => {
+    const traceId = traceIdOf(rawRequest.headers);
+    return logger.child(traceId ? { ...bindings, traceId } : bindings, options);
+  };
+  // Made when the request first writes a line, which at `warn` most never do.
+  return options?.level === undefined ? new LazyChildLogger(logger, make) : make();
 }
