@@ -36,7 +36,7 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
     // Always minted here: the id keys the usage ledger, so a client must not be able to choose it.
     genReqId: () => randomUUID(),
     // One access line per request, on completion (see AccessLogController).
-    logController: new AccessLogController(),
+    logController: new AccessLogController(rootLogger),
     // A valid W3C `traceparent` adds its trace id (`traceId`) to every log line of the request.
     childLoggerFactory: traceAwareChildLogger,
     // A malformed URL never reaches a route; answer it like any other bad request.

@@ -50,6 +50,18 @@ describe('Access log', () => {
       });
       expect(JSON.stringify(app.lines)).not.toContain('AIza-secret-value');
     });
+
+    it('should leave credentials in headers out of the line', async () => {
+      const response = await fetch(`${app.baseUrl}/healthz`, {
+        headers: {
+          authorization: 'Bearer sk-cch-header-secret',
+          'x-api-key': 'sk-cch-other-secret',
+        },
+      });
+      const lines = app.linesOf(response.headers.get('x-cch-request-id'));
+      expect(lines).toHaveLength(1);
+      expect(JSON.stringify(lines)).not.toMatch(/header-secret|other-secret/);
+    });
   });
 
   describe('at debug', () => {
