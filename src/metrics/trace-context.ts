@@ -23,8 +23,8 @@ export function traceIdOf(headers: IncomingHttpHeaders): string | null {
 
 /**
  * Fastify's per-request child logger (made lazily), plus the caller's W3C trace id when a valid
- * `traceparent` came in: every line of the request (from "incoming request" on) carries `requestId` and
- * `traceId`, ready to be joined with OpenTelemetry traces.
+ * `traceparent` came in: every line of the request carries `requestId` and `traceId`, ready to be
+ * joined with OpenTelemetry traces (the access line adds them itself, see AccessLogController).
  */
 export function traceAwareChildLogger(
   logger: FastifyBaseLogger,
