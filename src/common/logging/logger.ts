@@ -63,7 +63,10 @@ interface LoggableRequest {
   ip?: string;
 }
 
-/** Method, path and caller only: query strings may carry Gemini's `?key=`. */
+/**
+ * Method, path and caller only: query strings may carry Gemini's `?key=`. The access line is
+ * written without the redaction pass (AccessLogController), so nothing secret may be added here.
+ */
 function serializeRequest(request: LoggableRequest): Record<string, unknown> {
   return {
     method: request.method,
