@@ -8,7 +8,7 @@ import { effectiveScheduling } from './cluster/reuse-port';
 import { PortUnavailableError, reservePort } from './cluster/port-reservation';
 import { AppConfig } from './config/app-config';
 import { applyHeapGrowingPercent } from './runtime/heap-growing';
-import { forkSemiSpaceFlag, parseSemiSpaceSetting } from './runtime/young-generation';
+import { missingSemiSpaceFlag, parseSemiSpaceSetting } from './runtime/young-generation';
 import { RESTARTED_WITH_ENV, restartWithNodeFlags } from './runtime/restart-with-flags';
 import { EnvValidationError, loadEnv } from './config/load-env';
 
@@ -24,16 +24,19 @@ async function main(): Promise<void> {
     throw error;
   }
   const workers = gatewayWorkerCount(config.env.GATEWAY_WORKERS, config.env.CCH_ROLES);
-  const semiSpaceFlag = forkSemiSpaceFlag(parseSemiSpaceSetting(config.env.V8_MAX_SEMI_SPACE_MB));
+  const semiSpaceFlag = missingSemiSpaceFlag(
+    parseSemiSpaceSetting(config.env.V8_MAX_SEMI_SPACE_MB),
+  );
   // A single process sizes its young generation the only way V8 allows: by starting again with
   // the flag (same pid). Cluster forks get it from the primary instead.
-  const singleProcess = cluster.isPrimary && workers <= 1;
+  const clusterPrimary = cluster.isPrimary && workers > 1;
+  const singleProcess = cluster.isPrimary && !clusterPrimary;
   if (singleProcess && semiSpaceFlag) restartWithNodeFlags([semiSpaceFlag]);
   // Before the application allocates anything long-lived: every process, primary and forks alike.
   const heapGrowing = applyHeapGrowingPercent(config.env.V8_HEAP_GROWING_PERCENT, process.execArgv);
   const forkExecArgv = semiSpaceFlag ? [semiSpaceFlag] : [];
   const scheduling = effectiveScheduling(config.env.GATEWAY_CLUSTER_SCHEDULING);
-  if (cluster.isPrimary && workers > 1) {
+  if (clusterPrimary) {
     // The primary loads no application: it forks the gateway workers and supervises them.
     const logger = createRootLogger(config.env.LOG_LEVEL).child({ cluster: 'primary' });
     const port = await reservePort(config.env.HOST, config.env.PORT);
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
   const { createApp } = await import('./bootstrap');
   const { app, logger } = await createApp(config);
   const slot = clusterSlot();
-  if (slot === null && semiSpaceFlag) {
+  if (singleProcess && semiSpaceFlag) {
     // Still without the flag: this Node cannot restart itself (process.execve, Node ≥ 22.15).
     logger.warn(
       `V8_MAX_SEMI_SPACE_MB: Node ${process.versions.node} cannot restart itself with ` +

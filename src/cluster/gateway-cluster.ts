@@ -40,7 +40,7 @@ export interface ClusterOptions {
   roles: readonly ProcessRole[];
   /** `GATEWAY_CLUSTER_SCHEDULING`, `auto` decided: how connections reach the workers. */
   scheduling: EffectiveScheduling;
-  /** Node flags every fork gets on top of the primary's own (see `forkSemiSpaceFlag`). */
+  /** Node flags every fork gets on top of the primary's own (see `missingSemiSpaceFlag`). */
   forkExecArgv: readonly string[];
   log: (message: string) => void;
 }

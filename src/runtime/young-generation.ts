@@ -12,7 +12,8 @@ export function parseSemiSpaceSetting(value: string): 'auto' | number {
 }
 
 /**
- * The `--max-semi-space-size` flag a gateway fork is started with, or null for V8's own size.
+ * The `--max-semi-space-size` flag this process tree should run with and does not have yet, or
+ * null (V8's own size wanted, or the operator gave one).
  *
  * Why: Node 24's V8 lets each semi-space grow to 64 MB (Node 20's and 22's: 16 MB), so a young
  * generation of 128 MB is collected rarely. A request's body buffers live outside the heap until
@@ -20,11 +21,11 @@ export function parseSemiSpaceSetting(value: string): 'auto' | number {
  * with a full GC. On 400 KB bodies that was a full GC every ~150 ms, each pausing the worker.
  * With 8 MB semi-spaces the young GCs free the buffers first (README, Performance).
  *
- * The size can only be given when a process starts, so it reaches cluster forks only. A flag
- * already in the primary's own arguments or in NODE_OPTIONS is the operator's choice, and forks
- * inherit both.
+ * The size can only be given when a process starts: cluster forks are started with it, and a
+ * single process starts itself again with it (restartWithNodeFlags). A flag already in node's
+ * own arguments or in NODE_OPTIONS is the operator's choice, and forks inherit both.
  */
-export function forkSemiSpaceFlag(
+export function missingSemiSpaceFlag(
   setting: 'auto' | number,
   nodeVersion: string = process.versions.node,
   execArgv: readonly string[] = process.execArgv,

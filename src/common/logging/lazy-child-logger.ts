@@ -7,8 +7,8 @@ type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
  * A request's child logger that is made only when the request writes a line at an enabled level.
  * Fastify makes one child per request, and pino's `child` serializes and redacts the bindings
  * each time: ~1 % of a gateway worker's CPU and 1.5 % of its allocations at `LOG_LEVEL=warn`,
- * where a successful request writes nothing. Levels are those of the parent (Fastify passes no per-route level here; with
- * one, the child is made at once).
+ * where a successful request writes nothing. Levels are those of the parent (Fastify passes no
+ * per-route level here; with one, the child is made at once).
  */
 export class LazyChildLogger implements FastifyBaseLogger {
   private made: FastifyBaseLogger | null = null;
