@@ -24,6 +24,28 @@ function queueConnection(): { host: string; port: number; db: number; maxRetries
   };
 }
 
+/**
+ * Resolves once every job id has completed, as seen on the queue's event stream. Listening starts
+ * before the jobs are added, so no completion is missed.
+ */
+function completionsOf(events: QueueEvents, jobIds: string[], timeoutMs: number): Promise<void> {
+  const pending = new Set(jobIds);
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      events.off('completed', onCompleted);
+      reject(new Error(`${pending.size} of ${jobIds.length} jobs did not complete`));
+    }, timeoutMs);
+    function onCompleted({ jobId }: { jobId: string }): void {
+      pending.delete(jobId);
+      if (pending.size > 0) return;
+      clearTimeout(timer);
+      events.off('completed', onCompleted);
+      resolve();
+    }
+    events.on('completed', onCompleted);
+  });
+}
+
 describe('background jobs', () => {
   let ctx: TestApp;
   let db: Client;
@@ -127,18 +149,24 @@ describe('background jobs', () => {
       expect(await job.waitUntilFinished(events, 10_000)).toEqual({ inserted: 2 });
       expect(await usageQueue.getJob(firstId)).toBeDefined();
 
-      // More completions than are kept push the first batch out.
-      const later = await usageQueue.addBulk(
-        Array.from({ length: COMPLETED_USAGE_JOBS_KEPT + 5 }, () => {
-          const record = usagePayload();
-          return {
-            name: JobName.RecordUsageBatch,
-            data: { records: [record] },
-            opts: jobOptions(JobName.RecordUsageBatch, `batch-${record.requestId}`),
-          };
-        }),
+      // More completions than are kept push the first batch out. Completions are counted from
+      // the event stream, not with waitUntilFinished per job: a job that finished early may
+      // already have been removed by the time it is asked about, which BullMQ reports as an error.
+      const laterBatches = Array.from({ length: COMPLETED_USAGE_JOBS_KEPT + 5 }, () => {
+        const record = usagePayload();
+        return {
+          name: JobName.RecordUsageBatch,
+          data: { records: [record] },
+          opts: jobOptions(JobName.RecordUsageBatch, `batch-${record.requestId}`),
+        };
+      });
+      const laterDone = completionsOf(
+        events,
+        laterBatches.map((batch) => batch.opts.jobId ?? ''),
+        20_000,
       );
-      for (const each of later) await each.waitUntilFinished(events, 20_000);
+      await usageQueue.addBulk(laterBatches);
+      await laterDone;
       expect(await usageQueue.getJob(firstId)).toBeUndefined();
       expect(await usageQueue.getCompletedCount()).toBeLessThanOrEqual(COMPLETED_USAGE_JOBS_KEPT);
 
