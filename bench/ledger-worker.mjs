@@ -1,0 +1,217 @@
+// `npm run bench:ledger`: what writing the ledger costs, per usage record, when nothing else
+// runs. Enqueues BENCH_LEDGER_JOBS batch jobs of BENCH_LEDGER_RECORDS records each (as gateways
+// do) into a paused queue on a private redis-server, starts CCH with only the worker role
+// (from dist/: `npm run build` first), resumes the queue and measures the CPU the worker
+// process, Redis and the Postgres backends spend until it is drained. Then checks that every
+// record is a ledger row. At c=64 the same work costs two to three times as much, with every
+// core busy (see bench/README.md and the README's "What the ledger costs at c=64").
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CCH_DIR = process.env.BENCH_CCH_DIR ? resolve(process.env.BENCH_CCH_DIR) : ROOT;
+const JOBS = Number(process.env.BENCH_LEDGER_JOBS ?? 400);
+const RECORDS = Number(process.env.BENCH_LEDGER_RECORDS ?? 45);
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432';
+const DATABASE = process.env.BENCH_LEDGER_DATABASE ?? 'cch_bench_ledger';
+const require = createRequire(join(CCH_DIR, 'package.json'));
+const { Queue } = require('bullmq');
+const Redis = require('ioredis');
+const { Client } = require('pg');
+const { jobOptions } = require(join(CCH_DIR, 'dist/src/jobs/job-options.js'));
+const { JobName, QueueName } = require(join(CCH_DIR, 'dist/src/jobs/queue-names.js'));
+
+/** user + system CPU of a process so far, in ms (clock ticks are 10 ms on Linux). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU so far of each Postgres backend serving the bench database, except this client's own. */
+async function backendsCpu(client) {
+  const { rows } = await client.query(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [DATABASE],
+  );
+  const cpu = new Map();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuMs(pid));
+    } catch {
+      // gone, or a cluster whose processes this user cannot read: not counted
+    }
+  }
+  return cpu;
+}
+
+const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
+
+/** A finished request's record as the gateway hands it on: one user, key and provider. */
+function usageRecord(user, key, provider) {
+  return {
+    requestId: randomUUID(),
+    userId: user,
+    apiKeyId: key,
+    providerId: provider,
+    clientProtocol: 'anthropic',
+    clientName: 'claude-code',
+    providerProtocol: 'anthropic',
+    requestedModel: 'claude-sonnet-4-5',
+    upstreamModel: 'claude-sonnet-4-5',
+    sessionId: randomUUID(),
+    stream: false,
+    inputTokens: 1200,
+    outputTokens: 340,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 9000,
+    reasoningTokens: 0,
+    costUsd: '0.0123450000',
+    priceVersion: 'bench',
+    status: 'success',
+    httpStatus: 200,
+    stopReason: 'end_turn',
+    errorClass: null,
+    attempts: 1,
+    attemptLog: null,
+    durationMs: 3,
+    ttfbMs: null,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let attempt = 0; ; attempt += 1) {
+    // A fresh client per attempt: ioredis reconnects on its own after a failed connect.
+    const redis = new Redis({ port, lazyConnect: true, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      return { child, redis, port };
+    } catch (error) {
+      redis.disconnect();
+      if (attempt > 50) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+async function resetDatabase(drop) {
+  const admin = new Client({ connectionString: `${PG_URL}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    if (!drop) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function waitReady(url, child) {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`CCH exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error('CCH (worker role) did not become ready');
+}
+
+const { child: redisServer, redis, port: redisPort } = await startRedis();
+const scratch = mkdtempSync(join(tmpdir(), 'cch-ledger-bench-'));
+let cch = null;
+let queue = null;
+let db = null;
+try {
+  await resetDatabase(false);
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: `${PG_URL}/${DATABASE}`,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+    ADMIN_TOKEN: `bench-admin-${randomBytes(24).toString('hex')}`,
+    MASTER_KEY: randomBytes(32).toString('base64'),
+    CCH_ROLES: 'worker',
+    GATEWAY_WORKERS: '1',
+    LOG_LEVEL: 'warn',
+    HEALTH_CHECK_INTERVAL_SECONDS: '3600',
+    USAGE_SPOOL_DIR: join(scratch, 'spool'),
+  };
+  const migrate = spawnSync(process.execPath, ['dist/src/database/migrate.js'], {
+    cwd: CCH_DIR,
+    env,
+    encoding: 'utf8',
+  });
+  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
+
+  queue = new Queue(QueueName.UsageRecords, {
+    prefix: 'cch',
+    connection: { host: '127.0.0.1', port: redisPort },
+  });
+  await queue.pause();
+  const [user, key, provider] = [randomUUID(), randomUUID(), randomUUID()];
+  for (let job = 0; job < JOBS; job += 1) {
+    const records = Array.from({ length: RECORDS }, () => usageRecord(user, key, provider));
+    await queue.add(
+      JobName.RecordUsageBatch,
+      { records },
+      jobOptions(JobName.RecordUsageBatch, `batch-${records[0].requestId}`),
+    );
+  }
+
+  cch = spawn(process.execPath, ['dist/src/main.js'], { cwd: CCH_DIR, env, stdio: 'inherit' });
+  await waitReady(`http://127.0.0.1:${port}`, cch);
+  db = new Client({ connectionString: `${PG_URL}/${DATABASE}` });
+  await db.connect();
+  const [cch0, redis0, backends0] = [cpuMs(cch.pid), cpuMs(redisServer.pid), await backendsCpu(db)];
+  const started = performance.now();
+  await queue.resume();
+  while ((await queue.getWaitingCount()) + (await queue.getActiveCount()) > 0) await sleep(20);
+  const elapsedMs = performance.now() - started;
+  // Backends that connected meanwhile (the worker's pool grows on demand) count from zero.
+  let postgresMs = 0;
+  for (const [pid, ms] of await backendsCpu(db)) postgresMs += ms - (backends0.get(pid) ?? 0);
+  const [cchMs, redisMs] = [cpuMs(cch.pid) - cch0, cpuMs(redisServer.pid) - redis0];
+  const rows = Number((await db.query('SELECT count(*) AS n FROM usage_records')).rows[0].n);
+  const failed = await queue.getFailedCount();
+  const records = JOBS * RECORDS;
+  const perRecord = (ms) => ((ms * 1000) / records).toFixed(1);
+  console.log(
+    `${JOBS} jobs × ${RECORDS} records drained in ${elapsedMs.toFixed(0)} ms; CPU per record: ` +
+      `worker ${perRecord(cchMs)} µs (${(cchMs / JOBS).toFixed(2)} ms per job), ` +
+      `Redis ${perRecord(redisMs)} µs, Postgres backends ${perRecord(postgresMs)} µs; ` +
+      `ledger rows ${rows} of ${records}, failed jobs ${failed}`,
+  );
+  if (rows !== records || failed > 0) process.exitCode = 1;
+} finally {
+  if (cch && cch.exitCode === null) {
+    cch.kill('SIGTERM');
+    await new Promise((done) => cch.once('exit', done));
+  }
+  await queue?.close();
+  await db?.end();
+  await redis.quit().catch(() => undefined);
+  redisServer.kill('SIGKILL');
+  await resetDatabase(true);
+  rmSync(scratch, { recursive: true, force: true });
+}
