@@ -301,8 +301,18 @@ describe('Degradation per control', () => {
         connection: { host: '127.0.0.1', port: redis.port },
       });
       // In both caches (in-process and Redis) before the outage; its limit baselines loaded.
-      expect((await anthropic(open, warm.key)).status).toBe(200);
-      expect((await anthropic(closed, warm.key)).status).toBe(200);
+      const warmed = [await anthropic(open, warm.key), await anthropic(closed, warm.key)];
+      for (const response of warmed) expect(response.status).toBe(200);
+      // Every record so far written and the queue idle before the cut: a job in flight across
+      // it could succeed just before and report a recovery after the tests' first failure.
+      const warmIds = warmed.map((response) => response.headers.get('x-cch-request-id'));
+      await waitFor(async () => {
+        const rows = await db.query('SELECT 1 FROM usage_records WHERE request_id = ANY($1)', [
+          warmIds,
+        ]);
+        const busy = (await queue.getWaitingCount()) + (await queue.getActiveCount());
+        return rows.rowCount === warmIds.length && busy === 0;
+      }, 15_000);
       await postgres.cut();
     });
 
