@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.mjs';
+import { startPrivateRedis } from './private-redis.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CCH_DIR = process.env.BENCH_CCH_DIR ? resolve(process.env.BENCH_CCH_DIR) : ROOT;
@@ -86,30 +87,6 @@ function usageRecord(user, key, provider) {
   };
 }
 
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  for (let attempt = 0; ; attempt += 1) {
-    // A fresh client per attempt: ioredis reconnects on its own after a failed connect.
-    const redis = new Redis({ port, lazyConnect: true, retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      return { child, redis, port };
-    } catch (error) {
-      redis.disconnect();
-      if (attempt > 50) throw error;
-      await sleep(100);
-    }
-  }
-}
-
 async function resetDatabase(drop) {
   const admin = new Client({ connectionString: `${PG_URL}/postgres` });
   await admin.connect();
@@ -134,7 +111,7 @@ async function waitReady(url, child) {
   throw new Error('CCH (worker role) did not become ready');
 }
 
-const { child: redisServer, redis, port: redisPort } = await startRedis();
+const { child: redisServer, redis, port: redisPort } = await startPrivateRedis(Redis);
 const scratch = mkdtempSync(join(tmpdir(), 'cch-ledger-bench-'));
 let cch = null;
 let queue = null;

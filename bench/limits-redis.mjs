@@ -4,9 +4,8 @@
 // keys, never reaches. Runs CCH's LimitsEngine (from dist/, `npm run build` first) against a
 // private redis-server it starts on a free port, so resetting its statistics touches nothing
 // shared. See bench/README.md.
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { freePort } from './free-port.mjs';
+import { startPrivateRedis } from './private-redis.mjs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,30 +28,12 @@ const coalesceWrites = (() => {
 })();
 
 async function startRedis() {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const redis = new Redis({
-    port,
-    lazyConnect: true,
+  const { child, redis } = await startPrivateRedis(Redis, {
     maxRetriesPerRequest: 1,
     enableAutoPipelining: coalesceWrites === null,
   });
   coalesceWrites?.(redis);
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await redis.connect();
-      return { child, redis };
-    } catch (error) {
-      if (attempt > 50) throw error;
-      await new Promise((wait) => setTimeout(wait, 100));
-    }
-  }
+  return { child, redis };
 }
 
 /** Runs `count` admit+settle pairs, `concurrency` at a time, at the times `at(i)` gives. */
