@@ -6,7 +6,7 @@ import { FakeAnthropic } from '../support/fake-anthropic';
 import { FakeProvider } from '../support/fake-providers';
 import { seedProvider, seedUserAndKey, SeededKey } from '../support/seed';
 import { startTestApp, TestApp } from '../support/test-app';
-import { LoggedApp, startLoggedApp } from '../support/logged-app';
+import { loggedAppFor } from '../support/logged-app';
 
 const MODEL = 'claude-sonnet-4-6';
 const CLAUDE_CODE_UA = 'claude-cli/2.1.0 (external, cli)';
@@ -244,21 +244,12 @@ describe('Observability: METRICS_TOKEN', () => {
 });
 
 describe('Observability: trace ids in request logs', () => {
-  let ctx: LoggedApp;
-
-  beforeAll(async () => {
-    ctx = await startLoggedApp('info');
-  });
-
-  afterAll(async () => {
-    await ctx.close();
-  });
-
-  const linesOf = (requestId: string | null) => ctx.linesOf(requestId);
+  const ctx = loggedAppFor('info');
+  const linesOf = (requestId: string | null) => ctx().linesOf(requestId);
 
   it('should log the trace id of a valid traceparent next to the request id', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const response = await fetch(`${ctx.baseUrl}/healthz`, {
+    const response = await fetch(`${ctx().baseUrl}/healthz`, {
       headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     });
     expect(response.status).toBe(200);
@@ -269,7 +260,7 @@ describe('Observability: trace ids in request logs', () => {
   });
 
   it('should log no trace id without a valid traceparent', async () => {
-    const response = await fetch(`${ctx.baseUrl}/healthz`, {
+    const response = await fetch(`${ctx().baseUrl}/healthz`, {
       headers: { traceparent: '00-not-a-trace-01' },
     });
     const logged = linesOf(response.headers.get('x-cch-request-id'));

@@ -35,3 +35,21 @@ export async function startLoggedApp(level: string): Promise<LoggedApp> {
     close: () => app.close(),
   };
 }
+
+/**
+ * A LoggedApp for the enclosing `describe`: started before its tests, closed after them. A
+ * getter, because the app exists only once `beforeAll` has run.
+ */
+export function loggedAppFor(level: string): () => LoggedApp {
+  let app: LoggedApp | null = null;
+  beforeAll(async () => {
+    app = await startLoggedApp(level);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return () => {
+    if (app === null) throw new Error('the logged app is used before beforeAll started it');
+    return app;
+  };
+}
