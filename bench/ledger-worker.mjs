@@ -7,12 +7,13 @@
 // core busy (see bench/README.md and the README's "What the ledger costs at c=64").
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.mjs';
+import { backendsCpu, backendsCpuSince, processCpuMs } from './postgres-cpu.mjs';
 import { startPrivateRedis } from './private-redis.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,29 +28,6 @@ const Redis = require('ioredis');
 const { Client } = require('pg');
 const { jobOptions } = require(join(CCH_DIR, 'dist/src/jobs/job-options.js'));
 const { JobName, QueueName } = require(join(CCH_DIR, 'dist/src/jobs/queue-names.js'));
-
-/** user + system CPU of a process so far, in ms (clock ticks are 10 ms on Linux). */
-function cpuMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** CPU so far of each Postgres backend serving the bench database, except this client's own. */
-async function backendsCpu(client) {
-  const { rows } = await client.query(
-    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-    [DATABASE],
-  );
-  const cpu = new Map();
-  for (const { pid } of rows) {
-    try {
-      cpu.set(pid, cpuMs(pid));
-    } catch {
-      // gone, or a cluster whose processes this user cannot read: not counted
-    }
-  }
-  return cpu;
-}
 
 const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
 
@@ -160,15 +138,15 @@ try {
   await waitReady(`http://127.0.0.1:${port}`, cch);
   db = new Client({ connectionString: `${PG_URL}/${DATABASE}` });
   await db.connect();
-  const [cch0, redis0, backends0] = [cpuMs(cch.pid), cpuMs(redisServer.pid), await backendsCpu(db)];
+  const [cch0, redis0] = [processCpuMs(cch.pid), processCpuMs(redisServer.pid)];
+  const backends0 = await backendsCpu(db, DATABASE);
   const started = performance.now();
   await queue.resume();
   while ((await queue.getWaitingCount()) + (await queue.getActiveCount()) > 0) await sleep(20);
   const elapsedMs = performance.now() - started;
   // Backends that connected meanwhile (the worker's pool grows on demand) count from zero.
-  let postgresMs = 0;
-  for (const [pid, ms] of await backendsCpu(db)) postgresMs += ms - (backends0.get(pid) ?? 0);
-  const [cchMs, redisMs] = [cpuMs(cch.pid) - cch0, cpuMs(redisServer.pid) - redis0];
+  const postgresMs = backendsCpuSince(backends0, await backendsCpu(db, DATABASE));
+  const [cchMs, redisMs] = [processCpuMs(cch.pid) - cch0, processCpuMs(redisServer.pid) - redis0];
   const rows = Number((await db.query('SELECT count(*) AS n FROM usage_records')).rows[0].n);
   const failed = await queue.getFailedCount();
   const records = JOBS * RECORDS;

@@ -23,6 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { largeAnthropic, MODEL, smallAnthropic, smallChat } from './bodies.mjs';
 import { freePort } from './free-port.mjs';
+import { backendsCpu, backendsCpuSince } from './postgres-cpu.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -299,6 +300,18 @@ async function prepareDatabase(databaseUrl) {
   if (migrate.status !== 0) {
     throw new Error(`migrations failed: ${migrate.stderr || migrate.stdout}`);
   }
+}
+
+/**
+ * A connection to the bench's database that reads its backends' CPU: what CCH's ledger writes
+ * cost Postgres. Closed before the database is dropped.
+ */
+async function openPostgresStats(databaseUrl) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => undefined); // the database dropped under it at exit
+  await client.connect();
+  return client;
 }
 
 async function dropDatabase() {
@@ -1052,9 +1065,11 @@ function gitCommit() {
 let scratchDir = null;
 let databaseCreated = false;
 let redisTouched = false;
+let postgresStats = null;
 
 async function cleanup() {
   await stopChildren().catch(() => undefined);
+  await postgresStats?.end().catch(() => undefined);
   if (redisTouched) await flushRedis().catch((e) => log(`redis cleanup failed: ${e.message}`));
   if (databaseCreated && !SETTINGS.keepDb) {
     await dropDatabase().catch((e) => log(`database cleanup failed: ${e.message}`));
@@ -1095,6 +1110,7 @@ async function main() {
   const databaseUrl = `${SETTINGS.pgUrl}/${SETTINGS.database}`;
   databaseCreated = true;
   await prepareDatabase(databaseUrl);
+  postgresStats = await openPostgresStats(databaseUrl);
   redisTouched = true;
   await flushRedis();
   scratchDir = mkdtempSync(join(tmpdir(), 'cch-bench-'));
@@ -1226,6 +1242,8 @@ async function main() {
         const monitor = measured ? rssMonitor(measured) : null;
         const cpuBefore = measured ? treeCpuMs(measured) : 0;
         const redisCpuBefore = redisPid ? treeCpuMs(redisPid) : 0;
+        const postgresCpuBefore =
+          target === 'cch' ? await backendsCpu(postgresStats, SETTINGS.database) : null;
         redisProbe?.start();
         const run =
           spec.kind === 'stream'
@@ -1246,6 +1264,16 @@ async function main() {
           target === 'cch' && redisPid && run.requests > 0
             ? ((treeCpuMs(redisPid) - redisCpuBefore) * 1000) / run.requests
             : undefined;
+        // Ledger rows of the run's last milliseconds may be written after it: a slight undercount.
+        const postgresCpuUsPerRequest =
+          postgresCpuBefore && run.requests > 0
+            ? (backendsCpuSince(
+                postgresCpuBefore,
+                await backendsCpu(postgresStats, SETTINGS.database),
+              ) *
+                1000) /
+              run.requests
+            : undefined;
         const row = {
           lane,
           concurrency: c,
@@ -1254,6 +1282,7 @@ async function main() {
           ...(peakRssMb ? { peakRssMb } : {}),
           ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
           ...(redisCpuUsPerRequest ? { redisCpuUsPerRequest } : {}),
+          ...(postgresCpuUsPerRequest ? { postgresCpuUsPerRequest } : {}),
           ...(redisPingMs ? { redisPingMs } : {}),
         };
         results.push(row);
@@ -1274,6 +1303,9 @@ async function main() {
             (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : '') +
             (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : '') +
             (redisCpuUsPerRequest ? `, Redis CPU ${fmt(redisCpuUsPerRequest, 0)} µs/req` : '') +
+            (postgresCpuUsPerRequest
+              ? `, Postgres CPU ${fmt(postgresCpuUsPerRequest, 0)} µs/req`
+              : '') +
             (redisPingMs
               ? `, Redis PING p50 ${fmt(redisPingMs.p50)} / p99 ${fmt(redisPingMs.p99)} ms`
               : ''),

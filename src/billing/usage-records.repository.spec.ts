@@ -1,6 +1,6 @@
 import { getMetadataArgsStorage } from 'typeorm';
 import { UsageRecordEntity } from './usage-record.entity';
-import { LEDGER_COLUMNS } from './usage-records.repository';
+import { LEDGER_COLUMNS } from './ledger-columns';
 
 describe('the ledger insert', () => {
   it('should write every column of the entity but the generated id', () => {

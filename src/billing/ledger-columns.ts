@@ -1,0 +1,33 @@
+import { RecordUsagePayload } from '../jobs/job-payloads';
+
+/** Each payload field, its ledger column and the column's type: the record as Postgres reads it. */
+export const LEDGER_COLUMNS: readonly (readonly [keyof RecordUsagePayload, string, string])[] = [
+  ['requestId', 'request_id', 'varchar(64)'],
+  ['userId', 'user_id', 'uuid'],
+  ['apiKeyId', 'api_key_id', 'uuid'],
+  ['providerId', 'provider_id', 'uuid'],
+  ['clientProtocol', 'client_protocol', 'varchar(32)'],
+  ['clientName', 'client_name', 'varchar(32)'],
+  ['providerProtocol', 'provider_protocol', 'varchar(32)'],
+  ['requestedModel', 'requested_model', 'varchar(200)'],
+  ['upstreamModel', 'upstream_model', 'varchar(200)'],
+  ['sessionId', 'session_id', 'varchar(200)'],
+  ['stream', 'stream', 'boolean'],
+  ['inputTokens', 'input_tokens', 'bigint'],
+  ['outputTokens', 'output_tokens', 'bigint'],
+  ['cacheWrite5mTokens', 'cache_write_5m_tokens', 'bigint'],
+  ['cacheWrite1hTokens', 'cache_write_1h_tokens', 'bigint'],
+  ['cacheReadTokens', 'cache_read_tokens', 'bigint'],
+  ['reasoningTokens', 'reasoning_tokens', 'bigint'],
+  ['costUsd', 'cost_usd', 'numeric(20,10)'],
+  ['priceVersion', 'price_version', 'varchar(64)'],
+  ['status', 'status', 'varchar(16)'],
+  ['httpStatus', 'http_status', 'integer'],
+  ['stopReason', 'stop_reason', 'varchar(64)'],
+  ['errorClass', 'error_class', 'varchar(64)'],
+  ['attempts', 'attempts', 'integer'],
+  ['attemptLog', 'attempt_log', 'jsonb'],
+  ['durationMs', 'duration_ms', 'integer'],
+  ['ttfbMs', 'ttfb_ms', 'integer'],
+  ['createdAt', 'created_at', 'timestamptz'],
+];

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import * as ledgerCopy from '../../src/billing/ledger-copy';
+import { UsageStatus } from '../../src/billing/usage-record.entity';
+import { UsageRecordsRepository } from '../../src/billing/usage-records.repository';
+import { RecordUsagePayload } from '../../src/jobs/job-payloads';
+import { startTestApp, TestApp } from '../support/test-app';
+import { TEST_ENV } from '../support/test-env';
+import { usagePayload } from '../support/usage-payload';
+
+/** A record whose every text field carries something COPY's text format must escape. */
+function awkwardRecord(): RecordUsagePayload {
+  return usagePayload({
+    providerId: randomUUID(),
+    requestedModel: 'model\twith\ttabs',
+    upstreamModel: 'line\nbreak\rreturn',
+    sessionId: '\\N',
+    stopReason: 'back\\slash \\. end',
+    errorClass: 'ünïcødé 🚀',
+    priceVersion: null,
+    stream: false,
+    status: UsageStatus.Error,
+    httpStatus: null,
+    ttfbMs: null,
+    costUsd: '1234567890.0123456789',
+    inputTokens: 9_007_199_254_740_991,
+    attempts: 2,
+    attemptLog: [
+      {
+        providerId: 'p-1',
+        providerType: 'openai',
+        outcome: 'say "\\502\\"\n',
+        httpStatus: 502,
+        ms: 7,
+      },
+      { providerId: 'p-2', providerType: 'anthropic', outcome: 'ok', httpStatus: 200, ms: 31 },
+    ],
+    createdAt: '2026-11-27T10:00:00.123Z',
+  });
+}
+
+describe('writing the ledger', () => {
+  let ctx: TestApp;
+  let ledger: UsageRecordsRepository;
+  let db: Client;
+
+  beforeAll(async () => {
+    ctx = await startTestApp({ CCH_ROLES: 'admin' });
+    ledger = ctx.app.get(UsageRecordsRepository);
+    db = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db.end();
+    await ctx.close();
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  /** The rows of these request ids, keyed by request id, without the generated id. */
+  async function rowsOf(ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const { rows } = await db.query<Record<string, unknown>>(
+      'SELECT * FROM usage_records WHERE request_id = ANY($1)',
+      [ids],
+    );
+    return new Map(
+      rows.map(({ id: _generated, ...row }) => [String(row.request_id), row] as const),
+    );
+  }
+
+  it('should write through COPY exactly what the idempotent INSERT writes', async () => {
+    const copySpy = jest.spyOn(ledgerCopy, 'ledgerCopyText');
+    const copied = awkwardRecord();
+    const inserted = { ...copied, requestId: randomUUID() };
+
+    expect(await ledger.insertMany([copied, usagePayload()])).toBe(2);
+    expect(copySpy).toHaveBeenCalledTimes(1);
+    expect(await ledger.insertOnce(inserted)).toBe(true);
+    expect(copySpy).toHaveBeenCalledTimes(1);
+
+    const rows = await rowsOf([copied.requestId, inserted.requestId]);
+    const viaCopy = rows.get(copied.requestId);
+    expect(viaCopy).toMatchObject({
+      requested_model: 'model\twith\ttabs',
+      upstream_model: 'line\nbreak\rreturn',
+      session_id: '\\N',
+      stop_reason: 'back\\slash \\. end',
+      error_class: 'ünïcødé 🚀',
+      price_version: null,
+      stream: false,
+      http_status: null,
+      cost_usd: '1234567890.0123456789',
+      input_tokens: '9007199254740991',
+      attempt_log: copied.attemptLog,
+    });
+    expect((viaCopy?.created_at as Date).toISOString()).toBe('2026-11-27T10:00:00.123Z');
+    expect({ ...viaCopy, request_id: inserted.requestId }).toEqual(rows.get(inserted.requestId));
+  });
+
+  it('should skip request ids already written, and repeats within a batch, writing the rest', async () => {
+    const written = usagePayload();
+    expect(await ledger.insertMany([written])).toBe(1);
+    const fresh = [usagePayload(), usagePayload()];
+
+    expect(await ledger.insertMany([fresh[0], written, fresh[1]])).toBe(2);
+    const again = usagePayload();
+    expect(await ledger.insertMany([again, again])).toBe(1);
+
+    const ids = [written, ...fresh, again].map((record) => record.requestId);
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM usage_records WHERE request_id = ANY($1)',
+      [ids],
+    );
+    expect(rows[0]?.n).toBe(4);
+  });
+
+  it('should write nothing of a batch with a bad record, and every good record one by one', async () => {
+    const good = [usagePayload(), usagePayload()];
+    const bad = usagePayload({ clientName: 'x'.repeat(33) });
+    const ids = [...good, bad].map((record) => record.requestId);
+
+    await expect(ledger.insertMany([good[0], bad, good[1]])).rejects.toMatchObject({
+      code: '22001',
+    });
+    expect((await rowsOf(ids)).size).toBe(0);
+
+    await expect(ledger.insertAll([good[0], bad, good[1]])).rejects.toMatchObject({
+      code: '22001',
+    });
+    expect([...(await rowsOf(ids)).keys()].sort()).toEqual(
+      good.map((record) => record.requestId).sort(),
+    );
+  });
+
+  it('should hand every connection back to the pool after a refused COPY', async () => {
+    const written = usagePayload();
+    await ledger.insertMany([written]);
+    // More refused COPYs than the pool has connections (20): a leaked one would hang the rest.
+    for (let round = 0; round < 25; round += 1) {
+      const tooLong = usagePayload({ clientName: 'y'.repeat(40) });
+      await expect(ledger.insertMany([tooLong])).rejects.toMatchObject({ code: '22001' });
+      expect(await ledger.insertMany([written])).toBe(0);
+    }
+    expect(await ledger.insertMany([usagePayload()])).toBe(1);
+  });
+});
