@@ -134,7 +134,13 @@ try {
     );
   }
 
-  cch = spawn(process.execPath, ['dist/src/main.js'], { cwd: CCH_DIR, env, stdio: 'inherit' });
+  // Extra node flags for the worker, comma-separated, as in `npm run bench` (e.g. --cpu-prof).
+  const nodeArgs = (process.env.BENCH_CCH_NODE_ARGS ?? '').split(',').filter(Boolean);
+  cch = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
+    cwd: CCH_DIR,
+    env,
+    stdio: 'inherit',
+  });
   await waitReady(`http://127.0.0.1:${port}`, cch);
   db = new Client({ connectionString: `${PG_URL}/${DATABASE}` });
   await db.connect();

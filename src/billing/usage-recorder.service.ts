@@ -53,7 +53,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
   private readonly delivering = new Set<Promise<void>>();
   /**
    * Records of requests that end within this window go out together: one BullMQ job and one
-   * multi-row insert instead of one of each per request. It delays only the ledger, never an
+   * COPY into the ledger instead of one of each per request. It delays only the ledger, never an
    * answer. Each job costs ~6 Redis round trips and a Postgres transaction whatever its size.
    */
   private readonly batchWindowMs: number;

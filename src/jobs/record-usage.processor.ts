@@ -11,7 +11,7 @@ export const LEDGER_DOWN_RETRY_MS = 5_000;
 
 /**
  * Writes usage records to the ledger; duplicates (retries, replays) are ignored by request id.
- * Gateways enqueue batches (one multi-row insert each); single-record jobs still run.
+ * Gateways enqueue batches (one COPY each); single-record jobs still run.
  * A job Redis marked active whose worker never got it (Redis died between the two) is found by
  * the stalled-job check and run again: every 5 s rather than BullMQ's 30, since these jobs are
  * short and the ledger should not lag a minute behind a Redis restart.
