@@ -1237,8 +1237,9 @@ async function main() {
     for (const c of concurrencyOf(lane)) {
       for (const target of laneTargets(lane)) {
         const req = requestFor(spec, target, bases);
-        // The gateways' own processes: CCH's tree, or Portkey's single process.
-        const measured = target === 'cch' ? cch.pid : target === 'portkey' ? portkey.pid : null;
+        // The proxies' own processes: CCH's tree, Portkey's or the floor's single process (the
+        // floor's CPU per request is the least a Node proxy spends; JSON and progress line only).
+        const measured = { cch: cch.pid, portkey: portkey?.pid, floor: floor.pid }[target] ?? null;
         const monitor = measured ? rssMonitor(measured) : null;
         const cpuBefore = measured ? treeCpuMs(measured) : 0;
         const redisCpuBefore = redisPid ? treeCpuMs(redisPid) : 0;
