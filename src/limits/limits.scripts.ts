@@ -368,7 +368,11 @@ for g = 1, nc do
     local amount = string.format('%.0f', sum)
     if tonumber(bucket) >= oldest then
       local bucketTotal = addToRoll(KEYS[b + 2], bucket, amount)
-      redis.call('PEXPIRE', KEYS[b + 2], ARGV[a + 1])
+      -- The hash lives until its newest bucket leaves the window: a request admitted in an older
+      -- bucket that settles late must not bring that forward (PTTL is -1 for a fresh hash).
+      if redis.call('PTTL', KEYS[b + 2]) < tonumber(ARGV[a + 1]) then
+        redis.call('PEXPIRE', KEYS[b + 2], ARGV[a + 1])
+      end
       -- A scope charged but never admitted (a provider) is not recounted by admission.
       if bucketTotal == sum and redis.call('HLEN', KEYS[b + 2]) > 2 * tonumber(ARGV[7]) then
         recount(KEYS[b + 2], oldest)

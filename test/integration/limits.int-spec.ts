@@ -446,6 +446,23 @@ describe('LimitsEngine (Redis)', () => {
       expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({ spent: '0.25' });
     });
 
+    it("should not shorten the rolling window's lifetime when an older admission settles late", async () => {
+      const s = setup();
+      const u = user({ usd5h: '100' });
+      const long = admitted(await admit(s.a, [u], '1')); // a long stream, settled last
+      s.clock.advance(12 * 60_000); // two 5-minute buckets later
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.25');
+      const [roll] = await redisA.keys(`${s.prefix}user:${u.id}:roll`);
+      const before = await redisA.pttl(roll ?? '');
+      // The newest bucket's spend must last until that bucket leaves the window (5 h after it).
+      expect(before).toBeGreaterThan(5 * 3_600_000 - 60_000);
+
+      await s.a.settle(long, '0.5');
+      // Charging the older bucket must not bring the hash's expiry forward (it did by 10 min).
+      expect(await redisA.pttl(roll ?? '')).toBeGreaterThan(before - 5_000);
+      expect((await s.a.windowUsage(u))?.windows['5h']).toMatchObject({ spent: '0.75' });
+    });
+
     it('should keep the markers of every charged scope alive, refreshing at most once a minute', async () => {
       const s = setup();
       const u = user({ usdDaily: '100' });
