@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.mjs';
-import { backendsCpu, backendsCpuSince, processCpuMs } from './postgres-cpu.mjs';
+import { backendsCpu, backendsCpuSince, processCpuMs } from './process-cpu.mjs';
 import { startPrivateRedis } from './private-redis.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { Agent, request } from 'undici';
 import { largeAnthropic, MODEL, smallAnthropic, smallChat } from './bodies.mjs';
 import { freePort } from './free-port.mjs';
-import { backendsCpu, backendsCpuSince } from './postgres-cpu.mjs';
+import { backendsCpu, backendsCpuSince, processCpuMs } from './process-cpu.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -648,17 +648,15 @@ function readStatusKb(pid, field) {
  * repeatable number on a shared machine: it barely moves with what else runs there.
  */
 function treeCpuMs(pid) {
-  let ticks = 0;
+  let ms = 0;
   for (const p of processTree(pid)) {
     try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+      ms += processCpuMs(p);
     } catch {
       // gone meanwhile
     }
   }
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  return ms;
 }
 
 /** RSS of CCH in MB: the process started and its gateway workers, summed. */

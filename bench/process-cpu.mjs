@@ -1,7 +1,8 @@
-// CPU the Postgres backends of one database spend, read from /proc: what the ledger's writes cost
-// the database in `npm run bench` and `npm run bench:ledger`. Works when Postgres runs on this
-// machine as a user whose processes this one can read (true of the dev machine and CI); otherwise
-// it counts nothing, and the benches print nothing for it.
+// CPU time of processes, read from /proc: the gateways' and Redis' in `npm run bench`, and the
+// Postgres backends of one database (what the ledger's writes cost it) there and in
+// `npm run bench:ledger`. The backends count only when Postgres runs on this machine as a user
+// whose processes this one can read (true of the dev machine and CI); otherwise they count
+// nothing, and the benches print nothing for them.
 import { readFileSync } from 'node:fs';
 
 /** user + system CPU of one process so far, in ms (clock ticks are 10 ms on Linux). */
