@@ -5,9 +5,15 @@
 // process, Redis and the Postgres backends spend until it is drained. Then checks that every
 // record is a ledger row. At c=64 the same work costs two to three times as much, with every
 // core busy (see bench/README.md and the README's "What the ledger costs at c=64").
+//
+// BENCH_LEDGER_PREFILL=N first fills the ledger with N older rows, as a ledger in service holds
+// (then VACUUM ANALYZE and a CHECKPOINT, as after a quiet period). Request ids are minted as
+// CCH mints them (time-ordered UUIDv7 where the build has it); BENCH_LEDGER_IDS=random makes
+// them random version 4 UUIDs, as before, for comparison. The WAL written per record is printed
+// too.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +26,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CCH_DIR = process.env.BENCH_CCH_DIR ? resolve(process.env.BENCH_CCH_DIR) : ROOT;
 const JOBS = Number(process.env.BENCH_LEDGER_JOBS ?? 400);
 const RECORDS = Number(process.env.BENCH_LEDGER_RECORDS ?? 45);
+const PREFILL = Number(process.env.BENCH_LEDGER_PREFILL ?? 0);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432';
 const DATABASE = process.env.BENCH_LEDGER_DATABASE ?? 'cch_bench_ledger';
 const require = createRequire(join(CCH_DIR, 'package.json'));
@@ -28,13 +35,20 @@ const Redis = require('ioredis');
 const { Client } = require('pg');
 const { jobOptions } = require(join(CCH_DIR, 'dist/src/jobs/job-options.js'));
 const { JobName, QueueName } = require(join(CCH_DIR, 'dist/src/jobs/queue-names.js'));
+/** CCH's request ids: time-ordered in builds that have them, random UUIDs before. */
+const timeOrderedIds =
+  process.env.BENCH_LEDGER_IDS !== 'random' &&
+  existsSync(join(CCH_DIR, 'dist/src/common/ids/time-ordered-uuid.js'));
+const requestId = timeOrderedIds
+  ? require(join(CCH_DIR, 'dist/src/common/ids/time-ordered-uuid.js')).timeOrderedUuid
+  : randomUUID;
 
 const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
 
 /** A finished request's record as the gateway hands it on: one user, key and provider. */
 function usageRecord(user, key, provider) {
   return {
-    requestId: randomUUID(),
+    requestId: requestId(),
     userId: user,
     apiKeyId: key,
     providerId: provider,
@@ -73,6 +87,36 @@ async function resetDatabase(drop) {
     if (!drop) await admin.query(`CREATE DATABASE ${DATABASE}`);
   } finally {
     await admin.end();
+  }
+}
+
+/**
+ * Fills the ledger with `count` rows of one user, 10 ms apart up to now, their request ids in
+ * the form CCH mints (a UUIDv7 is the time in hex, then random digits), then vacuums and
+ * checkpoints so that the measured writes start as after a quiet period in service.
+ */
+async function prefillLedger(count) {
+  const client = new Client({ connectionString: `${PG_URL}/${DATABASE}` });
+  await client.connect();
+  try {
+    const id = timeOrderedIds
+      ? `substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || substr(gen_random_uuid()::text, 16)`
+      : 'gen_random_uuid()::text';
+    await client.query(
+      `INSERT INTO usage_records (request_id, user_id, api_key_id, provider_id, client_protocol,
+         client_name, requested_model, status, created_at, cost_usd, input_tokens, output_tokens)
+       SELECT ${id}, u, u, u, 'anthropic', 'claude-code', 'claude-sonnet-4-5', 'success', at,
+         0.0123, 1200, 340
+       FROM (SELECT gen_random_uuid() AS u) AS who,
+         LATERAL (SELECT now() - ($1::int - i) * interval '10 ms' AS at
+                  FROM generate_series(1, $1::int) AS i) AS g,
+         LATERAL (SELECT lpad(to_hex((extract(epoch FROM g.at) * 1000)::bigint), 12, '0') AS h) AS t`,
+      [count],
+    );
+    await client.query('VACUUM ANALYZE usage_records');
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
   }
 }
 
@@ -119,6 +163,14 @@ try {
   });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
 
+  if (PREFILL > 0) {
+    const filling = performance.now();
+    await prefillLedger(PREFILL);
+    console.log(
+      `ledger prefilled with ${PREFILL} rows in ${(performance.now() - filling).toFixed(0)} ms`,
+    );
+  }
+
   queue = new Queue(QueueName.UsageRecords, {
     prefix: 'cch',
     connection: { host: '127.0.0.1', port: redisPort },
@@ -146,6 +198,7 @@ try {
   await db.connect();
   const [cch0, redis0] = [processCpuMs(cch.pid), processCpuMs(redisServer.pid)];
   const backends0 = await backendsCpu(db, DATABASE);
+  const wal0 = (await db.query('SELECT pg_current_wal_lsn() AS lsn')).rows[0].lsn;
   const started = performance.now();
   await queue.resume();
   while ((await queue.getWaitingCount()) + (await queue.getActiveCount()) > 0) await sleep(20);
@@ -153,14 +206,26 @@ try {
   // Backends that connected meanwhile (the worker's pool grows on demand) count from zero.
   const postgresMs = backendsCpuSince(backends0, await backendsCpu(db, DATABASE));
   const [cchMs, redisMs] = [processCpuMs(cch.pid) - cch0, processCpuMs(redisServer.pid) - redis0];
-  const rows = Number((await db.query('SELECT count(*) AS n FROM usage_records')).rows[0].n);
+  const walBytes = Number(
+    (await db.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS bytes', [wal0])).rows[0]
+      .bytes,
+  );
+  // The jobs' rows only: the prefilled ones belong to another user.
+  const rows = Number(
+    (await db.query('SELECT count(*) AS n FROM usage_records WHERE user_id = $1', [user])).rows[0]
+      .n,
+  );
   const failed = await queue.getFailedCount();
   const records = JOBS * RECORDS;
   const perRecord = (ms) => ((ms * 1000) / records).toFixed(1);
+  // The WAL is the whole cluster's, so anything else writing to this Postgres meanwhile counts.
   console.log(
-    `${JOBS} jobs × ${RECORDS} records drained in ${elapsedMs.toFixed(0)} ms; CPU per record: ` +
+    `${timeOrderedIds ? 'time-ordered' : 'random'} request ids, ` +
+      `${PREFILL > 0 ? `ledger prefilled with ${PREFILL} rows` : 'empty ledger'}: ` +
+      `${JOBS} jobs × ${RECORDS} records drained in ${elapsedMs.toFixed(0)} ms; CPU per record: ` +
       `worker ${perRecord(cchMs)} µs (${(cchMs / JOBS).toFixed(2)} ms per job), ` +
       `Redis ${perRecord(redisMs)} µs, Postgres backends ${perRecord(postgresMs)} µs; ` +
+      `WAL ${(walBytes / records).toFixed(0)} bytes per record; ` +
       `ledger rows ${rows} of ${records}, failed jobs ${failed}`,
   );
   if (rows !== records || failed > 0) process.exitCode = 1;

@@ -1,7 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
@@ -17,6 +16,7 @@ import { mountConsole } from './console/console-static';
 import { mountProxyRoutes } from './proxy/proxy-routes';
 import { traceAwareChildLogger } from './metrics/trace-context';
 import { AccessLogController } from './common/logging/access-log';
+import { timeOrderedUuid } from './common/ids/time-ordered-uuid';
 
 /** Claude Code sends ~400 KB bodies routinely; long sessions with images go far beyond. */
 export const BODY_LIMIT_BYTES = 64 * 1024 * 1024;
@@ -34,7 +34,8 @@ export async function createApp(config: AppConfig, logger?: Logger): Promise<Cre
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.env.TRUST_PROXY === 'true',
     // Always minted here: the id keys the usage ledger, so a client must not be able to choose it.
-    genReqId: () => randomUUID(),
+    // Time-ordered, so the ledger's unique index on it grows at one end (see timeOrderedUuid).
+    genReqId: () => timeOrderedUuid(),
     // One access line per request, on completion (see AccessLogController).
     logController: new AccessLogController(rootLogger),
     // A valid W3C `traceparent` adds its trace id (`traceId`) to every log line of the request.

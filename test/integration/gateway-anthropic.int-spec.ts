@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { uuidTimestamp } from '../../src/common/ids/time-ordered-uuid';
 import { FAKE_USAGE, FakeAnthropic } from '../support/fake-anthropic';
 import { call } from '../support/http';
 import { seedUserAndKey, SeededKey, waitForRequest, waitForRow } from '../support/seed';
@@ -207,12 +208,22 @@ describe('Gateway: Anthropic Messages', () => {
       expect(upstream.requests).toHaveLength(0);
     });
 
-    it('should carry a request id on every proxy response', async () => {
+    it('should carry a time-ordered request id on every proxy response', async () => {
+      const before = Date.now();
       const ok = await post({ 'x-api-key': caller.key }, minimal);
-      expect(ok.headers.get('x-cch-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       const unauthorised = await post({}, minimal);
+      const after = Date.now();
       expect(unauthorised.status).toBe(401);
-      expect(unauthorised.headers.get('x-cch-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const ids = [ok, unauthorised].map((response) => response.headers.get('x-cch-request-id'));
+      for (const id of ids) {
+        // A UUIDv7 minted while the request was in flight: the ledger's index grows at one end.
+        const minted = uuidTimestamp(id ?? '');
+        expect(minted).not.toBeNull();
+        expect(minted).toBeGreaterThanOrEqual(before);
+        expect(minted).toBeLessThanOrEqual(after);
+      }
+      // The ledger row is keyed by the same id the client was given.
+      expect((await waitForRequest(db, ids[0]))?.request_id).toBe(ids[0]);
     });
 
     it('should enforce the user allowed models with a 403 permission error', async () => {
