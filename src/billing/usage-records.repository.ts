@@ -46,15 +46,18 @@ export class UsageRecordsRepository {
   async insertMany(payloads: readonly RecordUsagePayload[]): Promise<number> {
     if (payloads.length === 0) return 0;
     try {
-      return await this.copy(payloads);
+      return await this.copyAll(payloads);
     } catch (error: unknown) {
       if (!isUniqueViolation(error)) throw error;
       return this.insertSkippingDuplicates(payloads);
     }
   }
 
-  /** One COPY of every record, all or nothing. */
-  private async copy(payloads: readonly RecordUsagePayload[]): Promise<number> {
+  /**
+   * One COPY of every record, all or nothing: a request id already in the ledger, or repeated
+   * among the records, fails it whole (SQLSTATE 23505) with nothing written.
+   */
+  async copyAll(payloads: readonly RecordUsagePayload[]): Promise<number> {
     const runner = this.records.manager.connection.createQueryRunner();
     try {
       const client: unknown = await runner.connect();

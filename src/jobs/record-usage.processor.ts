@@ -1,5 +1,6 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job } from 'bullmq';
+import { LedgerWriteCoalescer } from '../billing/ledger-write-coalescer';
 import { UsageRecordsRepository } from '../billing/usage-records.repository';
 import { unavailableDependency } from '../common/errors/dependency-unavailable';
 import { reportDegradation, reportRecovery } from '../metrics/degradation';
@@ -11,7 +12,8 @@ export const LEDGER_DOWN_RETRY_MS = 5_000;
 
 /**
  * Writes usage records to the ledger; duplicates (retries, replays) are ignored by request id.
- * Gateways enqueue batches (one COPY each); single-record jobs still run.
+ * Gateways enqueue batches; the batches of the jobs running at the same time go as one COPY
+ * (`LedgerWriteCoalescer`). Single-record jobs still run.
  * A job Redis marked active whose worker never got it (Redis died between the two) is found by
  * the stalled-job check and run again: every 5 s rather than BullMQ's 30, since these jobs are
  * short and the ledger should not lag a minute behind a Redis restart.
@@ -22,8 +24,12 @@ export const LEDGER_DOWN_RETRY_MS = 5_000;
  */
 @Processor(QueueName.UsageRecords, { concurrency: 16, stalledInterval: 5_000 })
 export class RecordUsageProcessor extends WorkerHost {
+  /** The batches of jobs running side by side go to the ledger as one COPY. */
+  private readonly batches: LedgerWriteCoalescer;
+
   constructor(private readonly ledger: UsageRecordsRepository) {
     super();
+    this.batches = new LedgerWriteCoalescer(ledger);
   }
 
   async process(
@@ -33,7 +39,7 @@ export class RecordUsageProcessor extends WorkerHost {
     try {
       const inserted =
         job.name === String(JobName.RecordUsageBatch) && 'records' in job.data
-          ? await this.ledger.insertAll(job.data.records)
+          ? await this.batches.write(job.data.records)
           : await this.ledger.insertOnce(job.data as RecordUsagePayload);
       reportRecovery('usage_queue', 'postgres');
       return { inserted };
