@@ -135,11 +135,6 @@ for s = 1, S do
     st.rpmCount = redis.call('ZCARD', KEYS[k + 2])
     if st.rpmCount > 0 then
       st.rpmOldest = tonumber(redis.call('ZRANGE', KEYS[k + 2], 0, 0, 'WITHSCORES')[2])
-      -- A request admitted again (ioredis resending after a reconnect) is counted once.
-      local counted = redis.call('ZMSCORE', KEYS[k + 2], unpack(users[s]))
-      for j, id in ipairs(users[s]) do
-        if counted[j] then st.rpmIds[id] = true end
-      end
     end
   end
   st.rpmStored = st.rpmCount
@@ -154,19 +149,21 @@ for s = 1, S do
     end
   end
   if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', now) end
-  -- A request admitted again keeps its one slot.
   local ids, fields = users[s], {'sum'}
-  local scores = redis.call('ZMSCORE', KEYS[k + 3], unpack(ids))
-  for j, id in ipairs(ids) do
-    if scores[j] then st.held[id] = true end
-    fields[j + 1] = 'r:' .. id
-  end
+  for j, id in ipairs(ids) do fields[j + 1] = 'r:' .. id end
   st.inflight = redis.call('ZCARD', KEYS[k + 3])
   local resv = redis.call('HMGET', KEYS[k + 4], unpack(fields))
   st.reserved = tonumber(resv[1] or '0')
   st.storedReserved = st.reserved
+  -- A request admitted again (ioredis resending after a reconnect) still has the reservation
+  -- that was written with its slot and its rpm entry (and is removed with its slot): it keeps
+  -- its one slot and is counted once. No ZMSCORE of the two zsets is needed to know it.
   for j, id in ipairs(ids) do
-    if resv[j + 1] then st.prev[id] = tonumber(resv[j + 1]) end
+    if resv[j + 1] then
+      st.prev[id] = tonumber(resv[j + 1])
+      st.held[id] = true
+      st.rpmIds[id] = true
+    end
   end
 
   -- Rolling window: the stored sum, unless its oldest bucket slid out (or it is not known).

@@ -165,6 +165,29 @@ describe('LimitsEngine (Redis)', () => {
       expect((await admit(s.a, [u])).ok).toBe(false);
     });
 
+    it('should count an admission resent after a reconnect once: one rpm entry, slot and reservation', async () => {
+      const s = setup();
+      const u = user({ rpm: 2, concurrentSessions: 2, usdDaily: '1' });
+      const firstResult = await admit(s.a, [u], '0.4', 'resent-1');
+      expect(firstResult.headers['x-ratelimit-remaining-requests']).toBe('1');
+      const first = admitted(firstResult);
+      // ioredis sends the same admission again (another replica's connection, a later turn): it
+      // is admitted, and neither takes another slot or rpm entry nor reserves twice.
+      s.clock.advance(1_000);
+      const resent = await admit(s.b, [u], '0.4', 'resent-1');
+      expect(resent.ok).toBe(true);
+      expect(resent.headers['x-ratelimit-remaining-requests']).toBe('1');
+      // 0.4 of 1 is reserved, so a second request of 0.6 fits; a third is one too many a minute.
+      const second = admitted(await admit(s.a, [u], '0.6'));
+      expect(await admit(s.b, [u], '0')).toMatchObject({ ok: false, kind: 'rate' });
+      expect(await s.a.release(first)).toBe(true);
+      expect(await s.a.release(second)).toBe(true);
+      // Released once, the resent admission holds nothing: both slots and 1 of 1 are free again.
+      s.clock.advance(60_000);
+      admitted(await admit(s.a, [u], '0.5'));
+      admitted(await admit(s.b, [u], '0.5'));
+    });
+
     it('should free the slots and reservations of a crashed gateway after the safety TTL', async () => {
       const s = setup({ reservationTtlMs: 60_000 });
       const u = user({ concurrentSessions: 1, usdDaily: '1' });
