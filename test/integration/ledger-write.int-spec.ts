@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import * as ledgerCopy from '../../src/billing/ledger-copy';
+import { LedgerBatchWriter, LedgerWriteCoalescer } from '../../src/billing/ledger-write-coalescer';
 import { UsageStatus } from '../../src/billing/usage-record.entity';
 import { UsageRecordsRepository } from '../../src/billing/usage-records.repository';
 import { RecordUsagePayload } from '../../src/jobs/job-payloads';
@@ -143,5 +144,79 @@ describe('writing the ledger', () => {
       expect(await ledger.insertMany([written])).toBe(0);
     }
     expect(await ledger.insertMany([usagePayload()])).toBe(1);
+  });
+  describe('batches coalesced by the worker', () => {
+    /**
+     * The real ledger, its first write held until `release` is called, and every call recorded:
+     * what a worker running jobs side by side hands the coalescer.
+     */
+    function heldLedger(): {
+      writer: LedgerBatchWriter;
+      calls: { kind: 'copy' | 'insert'; ids: string[] }[];
+      release: () => void;
+    } {
+      const calls: { kind: 'copy' | 'insert'; ids: string[] }[] = [];
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const note = (kind: 'copy' | 'insert', records: readonly RecordUsagePayload[]): number =>
+        calls.push({ kind, ids: records.map((record) => record.requestId) });
+      const writer: LedgerBatchWriter = {
+        copyAll: (records) => {
+          note('copy', records);
+          return ledger.copyAll(records);
+        },
+        insertAll: async (records) => {
+          if (note('insert', records) === 1) await held;
+          return ledger.insertAll(records);
+        },
+      };
+      return { writer, calls, release: () => release() };
+    }
+
+    const idsOf = (batches: RecordUsagePayload[][]): string[] =>
+      batches.flat().map((record) => record.requestId);
+
+    it('should write the batches that wait for a write as one COPY, each told its own count', async () => {
+      const { writer, calls, release } = heldLedger();
+      const coalescer = new LedgerWriteCoalescer(writer);
+      const batches = Array.from({ length: 9 }, (_, index) =>
+        Array.from({ length: index + 1 }, () => usagePayload()),
+      );
+      const results = batches.map((records) => coalescer.write(records));
+      release();
+      expect(await Promise.all(results)).toEqual(batches.map((records) => records.length));
+      expect(calls).toEqual([
+        { kind: 'insert', ids: idsOf(batches.slice(0, 1)) },
+        { kind: 'copy', ids: idsOf(batches.slice(1)) },
+      ]);
+      expect((await rowsOf(idsOf(batches))).size).toBe(45);
+    });
+
+    it('should write each batch on its own when Postgres refuses the COPY of the group', async () => {
+      const written = usagePayload();
+      expect(await ledger.insertOnce(written)).toBe(true);
+      const { writer, calls, release } = heldLedger();
+      const coalescer = new LedgerWriteCoalescer(writer);
+      const batches = [
+        [usagePayload()],
+        [usagePayload(), usagePayload()],
+        [usagePayload(), written, usagePayload()],
+        [usagePayload()],
+      ];
+      const results = batches.map((records) => coalescer.write(records));
+      release();
+      expect(await Promise.all(results)).toEqual([1, 2, 2, 1]);
+      // The COPY of the three waiting batches met the written id (23505) and wrote nothing;
+      // each batch then went on its own.
+      expect(calls.map((call) => call.kind)).toEqual([
+        'insert',
+        'copy',
+        'insert',
+        'insert',
+        'insert',
+      ]);
+      expect(calls[1]?.ids).toEqual(idsOf(batches.slice(1)));
+      expect((await rowsOf(idsOf(batches))).size).toBe(7);
+    });
   });
 });
