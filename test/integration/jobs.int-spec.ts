@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { LedgerWriteCoalescer } from '../../src/billing/ledger-write-coalescer';
 import { healthKey, ProviderHealthResult } from '../../src/health/provider-health.service';
 import { COMPLETED_USAGE_JOBS_KEPT, jobOptions } from '../../src/jobs/job-options';
+import { RecordUsagePayload } from '../../src/jobs/job-payloads';
 import { JobName, QueueName } from '../../src/jobs/queue-names';
 import { call } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -67,6 +68,29 @@ describe('background jobs', () => {
     await events.waitUntilReady();
   });
 
+  /** A single-record usage job, run to its end: what it returned. */
+  async function writeAlone(record: RecordUsagePayload): Promise<unknown> {
+    const job = await usageQueue.add(JobName.RecordUsage, record, {
+      ...jobOptions(JobName.RecordUsage),
+      jobId: `${record.requestId}-single`,
+    });
+    return job.waitUntilFinished(events, 10_000);
+  }
+
+  /** A batch job as a gateway enqueues it, named after its first record. */
+  function batchJob(records: RecordUsagePayload[]): {
+    name: JobName;
+    data: { records: RecordUsagePayload[] };
+    opts: ReturnType<typeof jobOptions>;
+  } {
+    const jobId = `batch-${records[0]?.requestId ?? ''}`;
+    return {
+      name: JobName.RecordUsageBatch,
+      data: { records },
+      opts: jobOptions(JobName.RecordUsageBatch, jobId),
+    };
+  }
+
   afterAll(async () => {
     await events.close();
     await db.end();
@@ -114,11 +138,7 @@ describe('background jobs', () => {
     it('should write every record of a batch once, in one job, skipping ones already written', async () => {
       const written = usagePayload();
       const fresh = [usagePayload(), usagePayload({ stream: false, sessionId: null })];
-      const single = await usageQueue.add(JobName.RecordUsage, written, {
-        ...jobOptions(JobName.RecordUsage),
-        jobId: `${written.requestId}-single`,
-      });
-      expect(await single.waitUntilFinished(events, 10_000)).toEqual({ inserted: true });
+      expect(await writeAlone(written)).toEqual({ inserted: true });
 
       // The batch repeats the record already written and one of its own (a retried hand-over).
       const batch = await usageQueue.add(
@@ -144,11 +164,7 @@ describe('background jobs', () => {
     // their own count; how it groups them is tested in ledger-write.int-spec.
     it('should hand every batch to the ledger coalescer, each job told how many of its records were new', async () => {
       const written = usagePayload();
-      const single = await usageQueue.add(JobName.RecordUsage, written, {
-        ...jobOptions(JobName.RecordUsage),
-        jobId: `${written.requestId}-single`,
-      });
-      expect(await single.waitUntilFinished(events, 10_000)).toEqual({ inserted: true });
+      expect(await writeAlone(written)).toEqual({ inserted: true });
       const handed = jest.spyOn(LedgerWriteCoalescer.prototype, 'write');
       try {
         const batches = [
@@ -157,13 +173,7 @@ describe('background jobs', () => {
           [usagePayload(), written, usagePayload()],
           [usagePayload(), usagePayload(), usagePayload(), usagePayload()],
         ];
-        const added = await usageQueue.addBulk(
-          batches.map((records) => ({
-            name: JobName.RecordUsageBatch,
-            data: { records },
-            opts: jobOptions(JobName.RecordUsageBatch, `batch-${records[0]?.requestId ?? ''}`),
-          })),
-        );
+        const added = await usageQueue.addBulk(batches.map(batchJob));
         const results = await Promise.all(
           added.map((job) => job.waitUntilFinished(events, 15_000)),
         );
@@ -205,14 +215,9 @@ describe('background jobs', () => {
       // More completions than are kept push the first batch out. Completions are counted from
       // the event stream, not with waitUntilFinished per job: a job that finished early may
       // already have been removed by the time it is asked about, which BullMQ reports as an error.
-      const laterBatches = Array.from({ length: COMPLETED_USAGE_JOBS_KEPT + 5 }, () => {
-        const record = usagePayload();
-        return {
-          name: JobName.RecordUsageBatch,
-          data: { records: [record] },
-          opts: jobOptions(JobName.RecordUsageBatch, `batch-${record.requestId}`),
-        };
-      });
+      const laterBatches = Array.from({ length: COMPLETED_USAGE_JOBS_KEPT + 5 }, () =>
+        batchJob([usagePayload()]),
+      );
       const laterDone = completionsOf(
         events,
         laterBatches.map((batch) => batch.opts.jobId ?? ''),
