@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { once } from 'node:events';
 import type { ClientBase } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { Repository } from 'typeorm';
 import { RecordUsagePayload } from '../jobs/job-payloads';
 import { LEDGER_COLUMNS } from './ledger-columns';
+import { CopyInOneWrite } from './copy-in-one-write';
 import { COPY_LEDGER, ledgerCopyText } from './ledger-copy';
 import { UsageRecordEntity } from './usage-record.entity';
 
@@ -62,13 +61,9 @@ export class UsageRecordsRepository {
     try {
       const client: unknown = await runner.connect();
       if (!isPgClient(client)) throw new Error('the ledger is written through the pg driver');
-      const stream = client.query(copyFrom(COPY_LEDGER));
-      // 'finish' comes once Postgres has confirmed the COPY; a refused row or a lost connection
-      // arrives as 'error', which once() turns into a rejection.
-      const confirmed = once(stream, 'finish');
-      stream.end(ledgerCopyText(payloads));
-      await confirmed;
-      return stream.rowCount;
+      const copy = new CopyInOneWrite(COPY_LEDGER, Buffer.from(ledgerCopyText(payloads)));
+      void client.query(copy);
+      return await copy.written;
     } finally {
       await runner.release();
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { CopyInOneWrite } from '../../src/billing/copy-in-one-write';
 import * as ledgerCopy from '../../src/billing/ledger-copy';
 import { LedgerBatchWriter, LedgerWriteCoalescer } from '../../src/billing/ledger-write-coalescer';
 import { UsageStatus } from '../../src/billing/usage-record.entity';
@@ -145,6 +146,88 @@ describe('writing the ledger', () => {
     }
     expect(await ledger.insertMany([usagePayload()])).toBe(1);
   });
+  it('should write a batch larger than the socket buffer in one COPY', async () => {
+    // 5,000 records (the coalescer's cap) are ~2 MB of COPY text, far more than one socket
+    // write takes at once: the rest must follow without a byte lost.
+    const records = Array.from({ length: 5_000 }, () => usagePayload());
+    expect(await ledger.copyAll(records)).toBe(5_000);
+    const ids = records.map((record) => record.requestId);
+    const { rows } = await db.query<{ count: string }>(
+      'SELECT count(*) FROM usage_records WHERE request_id = ANY($1)',
+      [ids],
+    );
+    expect(rows[0]?.count).toBe('5000');
+  });
+
+  describe('a COPY sent in one write', () => {
+    let client: Client;
+
+    beforeEach(async () => {
+      client = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+      await client.connect();
+      await client.query('CREATE TEMP TABLE copied (n int PRIMARY KEY, label text)');
+    });
+
+    afterEach(async () => {
+      await client.end();
+    });
+
+    async function copy(statement: string, text: string): Promise<number> {
+      const query = new CopyInOneWrite(statement, Buffer.from(text));
+      void client.query(query);
+      return query.written;
+    }
+
+    async function labels(): Promise<string[]> {
+      const { rows } = await client.query<{ label: string }>('SELECT label FROM copied ORDER BY n');
+      return rows.map((row) => row.label);
+    }
+
+    it('should report the rows written, and write them', async () => {
+      expect(await copy('COPY copied (n, label) FROM STDIN', '1\tone\n2\ttwo\n')).toBe(2);
+      expect(await labels()).toEqual(['one', 'two']);
+    });
+
+    it('should refuse a statement Postgres rejects, and keep the connection usable', async () => {
+      // The data went out with the statement; Postgres drops it once the statement has failed.
+      await expect(copy('COPY copied (n, missing) FROM STDIN', '1\tone\n')).rejects.toMatchObject({
+        code: '42703',
+      });
+      expect(await copy('COPY copied (n, label) FROM STDIN', '3\tthree\n')).toBe(1);
+      expect(await labels()).toEqual(['three']);
+    });
+
+    it('should write nothing of a COPY refused halfway, and keep the connection usable', async () => {
+      await expect(
+        copy('COPY copied (n, label) FROM STDIN', '1\tone\n2\ttwo\n1\tagain\n'),
+      ).rejects.toMatchObject({ code: '23505' });
+      await expect(copy('COPY copied (n, label) FROM STDIN', 'x\tbad\n')).rejects.toMatchObject({
+        code: '22P02',
+      });
+      expect(await labels()).toEqual([]);
+      expect(await copy('COPY copied (n, label) FROM STDIN', '1\tone\n')).toBe(1);
+      expect(await labels()).toEqual(['one']);
+    });
+
+    it('should fail, not hang, when the connection is lost before the answer', async () => {
+      const other = new Client({ connectionString: TEST_ENV.DATABASE_URL });
+      await other.connect();
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]
+        ?.pid;
+      client.on('error', () => undefined);
+      // Holds the table so that the COPY waits, then ends the COPY's backend.
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE usage_records IN ACCESS EXCLUSIVE MODE');
+      const failed = expect(
+        copy(ledgerCopy.COPY_LEDGER, ledgerCopy.ledgerCopyText([usagePayload()])),
+      ).rejects.toMatchObject({ code: '57P01' });
+      await other.query('SELECT pg_terminate_backend($1)', [pid]);
+      await other.query('ROLLBACK');
+      await other.end();
+      await failed;
+    });
+  });
+
   describe('batches coalesced by the worker', () => {
     /**
      * The real ledger, its first write held until `release` is called, and every call recorded:
