@@ -1,14 +1,14 @@
-import { CopyInOneWrite, copyInFrames } from './copy-in-one-write';
+import { CopyInOneWrite, copyInMessages } from './copy-in-one-write';
 
-describe('copyInFrames', () => {
+describe('copyInMessages', () => {
   it('should frame the data as one CopyData message followed by CopyDone', () => {
     const data = Buffer.from('1\tone\n');
-    const frames = copyInFrames(data);
-    expect(frames.length).toBe(5 + data.length + 5);
-    expect(frames[0]).toBe('d'.charCodeAt(0));
-    expect(frames.readUInt32BE(1)).toBe(4 + data.length);
-    expect(frames.subarray(5, 5 + data.length).equals(data)).toBe(true);
-    expect([...frames.subarray(5 + data.length)]).toEqual(['c'.charCodeAt(0), 0, 0, 0, 4]);
+    const wire = Buffer.concat(copyInMessages(data));
+    expect(wire.length).toBe(5 + data.length + 5);
+    expect(wire[0]).toBe('d'.charCodeAt(0));
+    expect(wire.readUInt32BE(1)).toBe(4 + data.length);
+    expect(wire.subarray(5, 5 + data.length).equals(data)).toBe(true);
+    expect([...wire.subarray(5 + data.length)]).toEqual(['c'.charCodeAt(0), 0, 0, 0, 4]);
   });
 });
 
@@ -34,11 +34,11 @@ describe('CopyInOneWrite', () => {
     return { writes, connection };
   }
 
-  it('should send the statement and the data together, while the socket is corked', () => {
+  it('should write the statement, the data and its end while the socket is corked', () => {
     const { writes, connection } = fakeConnection();
     const copy = new CopyInOneWrite('COPY t FROM STDIN', Buffer.from('1\n'));
     expect(copy.submit(connection)).toBeUndefined();
-    expect(writes).toEqual(['corked:Q COPY t FROM STDIN', 'corked:d']);
+    expect(writes).toEqual(['corked:Q COPY t FROM STDIN', 'corked:d', 'corked:1', 'corked:c']);
   });
 
   it('should resolve with the count of the command tag once Postgres is ready again', async () => {

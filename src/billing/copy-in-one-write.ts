@@ -24,19 +24,18 @@ function isPgConnection(value: unknown): value is PgConnection {
 /** `COPY <n>`, the command tag of a finished COPY. */
 const COPY_TAG = /^COPY (\d+)$/;
 
+/** CopyDone: the frontend has sent all the data. */
+const COPY_DONE_MESSAGE = Buffer.from([COPY_DONE, 0, 0, 0, 4]);
+
 /**
- * The COPY's data and its end as they go on the wire: one CopyData message holding every line,
- * then CopyDone.
+ * The COPY's data and its end as they go on the wire: one CopyData message holding every line
+ * (its 5-byte header, then the data itself), then CopyDone.
  */
-export function copyInFrames(data: Buffer): Buffer {
-  const frames = Buffer.allocUnsafe(5 + data.length + 5);
-  frames[0] = COPY_DATA;
-  frames.writeUInt32BE(4 + data.length, 1);
-  data.copy(frames, 5);
-  const done = 5 + data.length;
-  frames[done] = COPY_DONE;
-  frames.writeUInt32BE(4, done + 1);
-  return frames;
+export function copyInMessages(data: Buffer): Buffer[] {
+  const header = Buffer.allocUnsafe(5);
+  header[0] = COPY_DATA;
+  header.writeUInt32BE(4 + data.length, 1);
+  return [header, data, COPY_DONE_MESSAGE];
 }
 
 /**
@@ -69,11 +68,11 @@ export class CopyInOneWrite {
   /** Called by pg when the connection is free for this query. Returns an error to refuse. */
   submit(connection: unknown): Error | undefined {
     if (!isPgConnection(connection)) return new Error('not a pg connection');
-    const frames = copyInFrames(this.data);
+    // Corked, the query and the three pieces leave in one writev, without being copied together.
     connection.stream.cork();
     try {
       connection.query(this.statement);
-      connection.stream.write(frames);
+      for (const message of copyInMessages(this.data)) connection.stream.write(message);
     } finally {
       connection.stream.uncork();
     }
