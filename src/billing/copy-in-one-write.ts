@@ -106,3 +106,15 @@ export class CopyInOneWrite {
   /** pg replaces this when the client has a `query_timeout`; it must be called when done. */
   callback(): void {}
 }
+
+/** Runs a `COPY … FROM STDIN` of `data` on a pg client; resolves with the rows written. */
+export function copyIn(
+  client: { query(query: CopyInOneWrite): unknown },
+  statement: string,
+  data: Buffer,
+): Promise<number> {
+  const copy = new CopyInOneWrite(statement, data);
+  // pg answers through the query object's handlers, not through what query() returns.
+  void client.query(copy);
+  return copy.written;
+}

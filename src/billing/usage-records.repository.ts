@@ -4,7 +4,7 @@ import type { ClientBase } from 'pg';
 import { Repository } from 'typeorm';
 import { RecordUsagePayload } from '../jobs/job-payloads';
 import { LEDGER_COLUMNS } from './ledger-columns';
-import { CopyInOneWrite } from './copy-in-one-write';
+import { copyIn } from './copy-in-one-write';
 import { COPY_LEDGER, ledgerCopyText } from './ledger-copy';
 import { UsageRecordEntity } from './usage-record.entity';
 
@@ -61,9 +61,7 @@ export class UsageRecordsRepository {
     try {
       const client: unknown = await runner.connect();
       if (!isPgClient(client)) throw new Error('the ledger is written through the pg driver');
-      const copy = new CopyInOneWrite(COPY_LEDGER, Buffer.from(ledgerCopyText(payloads)));
-      void client.query(copy);
-      return await copy.written;
+      return await copyIn(client, COPY_LEDGER, Buffer.from(ledgerCopyText(payloads)));
     } finally {
       await runner.release();
     }

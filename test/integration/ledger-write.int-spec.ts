@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { CopyInOneWrite } from '../../src/billing/copy-in-one-write';
+import { copyIn } from '../../src/billing/copy-in-one-write';
 import * as ledgerCopy from '../../src/billing/ledger-copy';
 import { LedgerBatchWriter, LedgerWriteCoalescer } from '../../src/billing/ledger-write-coalescer';
 import { UsageStatus } from '../../src/billing/usage-record.entity';
@@ -172,10 +172,8 @@ describe('writing the ledger', () => {
       await client.end();
     });
 
-    async function copy(statement: string, text: string): Promise<number> {
-      const query = new CopyInOneWrite(statement, Buffer.from(text));
-      void client.query(query);
-      return query.written;
+    function copy(statement: string, text: string): Promise<number> {
+      return copyIn(client, statement, Buffer.from(text));
     }
 
     async function labels(): Promise<string[]> {
