@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.mjs';
 import { backendsCpu, backendsCpuSince, processCpuMs } from './process-cpu.mjs';
 import { startPrivateRedis } from './private-redis.mjs';
+import { lockBenchOrExit } from './bench-lock.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CCH_DIR = process.env.BENCH_CCH_DIR ? resolve(process.env.BENCH_CCH_DIR) : ROOT;
@@ -132,6 +133,8 @@ async function waitReady(url, child) {
   }
   throw new Error('CCH (worker role) did not become ready');
 }
+
+lockBenchOrExit('npm run bench:ledger');
 
 const { child: redisServer, redis, port: redisPort } = await startPrivateRedis(Redis);
 const scratch = mkdtempSync(join(tmpdir(), 'cch-ledger-bench-'));

@@ -6,6 +6,7 @@
 // shared. See bench/README.md.
 import { createRequire } from 'node:module';
 import { startPrivateRedis } from './private-redis.mjs';
+import { lockBenchOrExit } from './bench-lock.mjs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,6 +70,8 @@ function commandStats(info) {
   }
   return stats;
 }
+
+lockBenchOrExit('npm run bench:limits');
 
 const { child, redis } = await startRedis();
 try {

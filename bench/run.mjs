@@ -24,6 +24,7 @@ import { Agent, request } from 'undici';
 import { largeAnthropic, MODEL, smallAnthropic, smallChat } from './bodies.mjs';
 import { freePort } from './free-port.mjs';
 import { backendsCpu, backendsCpuSince, processCpuMs } from './process-cpu.mjs';
+import { lockBenchOrExit } from './bench-lock.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -1058,6 +1059,8 @@ function gitCommit() {
   const commit = result.status === 0 ? result.stdout.trim() : 'unknown';
   return dirty.stdout?.trim() ? `${commit}+dirty` : commit;
 }
+
+lockBenchOrExit(SETTINGS.soakSeconds > 0 ? 'npm run bench:soak' : 'npm run bench');
 
 // ------------------------------------------------------------------------------------- main
 let scratchDir = null;
