@@ -918,19 +918,13 @@ function targetValues(results) {
   const cch64 = find('small', 64, 'cch');
   const stream256 = find('stream', 256, 'cch');
   const atMost = (name, value, bound, unit) => ({ name, value, bound, unit, atMost: true });
+  const p50 = (r) => r.latencyMs.p50;
+  const p99 = (r) => r.latencyMs.p99;
+  /** What CCH adds at c=1 over direct, at most `bound` ms. */
+  const addedAtC1 = (name, lane, pick, bound) => atMost(name, added(lane, 1, pick), bound, 'ms');
   return [
-    atMost(
-      'small c=1: CCH added p50',
-      added('small', 1, (r) => r.latencyMs.p50),
-      1,
-      'ms',
-    ),
-    atMost(
-      'small c=1: CCH added p99',
-      added('small', 1, (r) => r.latencyMs.p99),
-      2,
-      'ms',
-    ),
+    addedAtC1('small c=1: CCH added p50', 'small', p50, 1),
+    addedAtC1('small c=1: CCH added p99', 'small', p99, 2),
     {
       name: 'small c=64: CCH rps / floor rps',
       value: floor64 && cch64 ? (100 * cch64.rps) / floor64.rps : null,
@@ -938,12 +932,7 @@ function targetValues(results) {
       unit: '%',
       atMost: false,
     },
-    atMost(
-      'stream c=1: CCH added TTFB p50',
-      added('stream', 1, (r) => r.ttfbMs.p50),
-      2,
-      'ms',
-    ),
+    addedAtC1('stream c=1: CCH added TTFB p50', 'stream', (r) => r.ttfbMs.p50, 2),
     atMost(
       'stream c=256: CCH stalled + failed streams',
       stream256
@@ -956,24 +945,9 @@ function targetValues(results) {
       0,
       'streams',
     ),
-    atMost(
-      'large (400 KB) c=1: CCH added p99',
-      added('large', 1, (r) => r.latencyMs.p99),
-      5,
-      'ms',
-    ),
-    atMost(
-      'translate c=1: CCH added p50',
-      added('translate', 1, (r) => r.latencyMs.p50),
-      10,
-      'ms',
-    ),
-    atMost(
-      'translate c=1: CCH added p99',
-      added('translate', 1, (r) => r.latencyMs.p99),
-      10,
-      'ms',
-    ),
+    addedAtC1('large (400 KB) c=1: CCH added p99', 'large', p99, 5),
+    addedAtC1('translate c=1: CCH added p50', 'translate', p50, 10),
+    addedAtC1('translate c=1: CCH added p99', 'translate', p99, 10),
   ];
 }
 
