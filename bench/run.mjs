@@ -903,8 +903,8 @@ function portkeyTable(results) {
   return rows.length > 2 ? rows.join('\n') : null;
 }
 
-/** The rows of one round (all of them when the bench ran one). */
-const roundRows = (results, round) => results.filter((r) => (r.round ?? 1) === round);
+/** The rows of one round. */
+const roundRows = (results, round) => results.filter((r) => r.round === round);
 
 /** Issue 7's targets measured in one round's rows: name, value (null: not measured), bound. */
 function targetValues(results) {
@@ -1081,6 +1081,90 @@ function gitCommit() {
 
 lockBenchOrExit(SETTINGS.soakSeconds > 0 ? 'npm run bench:soak' : 'npm run bench');
 
+/**
+ * One measured run: `target` serving `spec` at concurrency `c`, with the CPU of the proxy's own
+ * processes, Redis and Postgres over the run. Returns the run's row.
+ */
+async function measureRun({ lane, spec, c, round, target }, processes, bases) {
+  const { cch, portkey, floor, redisPid, redisProbe } = processes;
+  const req = requestFor(spec, target, bases);
+  // The proxies' own processes: CCH's tree, Portkey's or the floor's single process (the
+  // floor's CPU per request is the least a Node proxy spends; JSON and progress line only).
+  const measured = { cch: cch.pid, portkey: portkey?.pid, floor: floor.pid }[target] ?? null;
+  const monitor = measured ? rssMonitor(measured) : null;
+  const cpuBefore = measured ? treeCpuMs(measured) : 0;
+  const redisCpuBefore = redisPid ? treeCpuMs(redisPid) : 0;
+  const postgresCpuBefore =
+    target === 'cch' ? await backendsCpu(postgresStats, SETTINGS.database) : null;
+  redisProbe?.start();
+  const run =
+    spec.kind === 'stream'
+      ? await runStreamClient({
+          ...req,
+          connections: c,
+          seconds: SETTINGS.seconds,
+          endMarker: req.expect,
+        })
+      : await runAutocannon({ ...req, connections: c, seconds: SETTINGS.seconds });
+  const peakRssMb = monitor ? await monitor.stop() : undefined;
+  const redisPingMs = redisProbe ? await redisProbe.stop() : undefined;
+  const cpuUsPerRequest =
+    measured && run.requests > 0
+      ? ((treeCpuMs(measured) - cpuBefore) * 1000) / run.requests
+      : undefined;
+  const redisCpuUsPerRequest =
+    target === 'cch' && redisPid && run.requests > 0
+      ? ((treeCpuMs(redisPid) - redisCpuBefore) * 1000) / run.requests
+      : undefined;
+  // Ledger rows of the run's last milliseconds may be written after it: a slight undercount.
+  const postgresCpuUsPerRequest =
+    postgresCpuBefore && run.requests > 0
+      ? (backendsCpuSince(postgresCpuBefore, await backendsCpu(postgresStats, SETTINGS.database)) *
+          1000) /
+        run.requests
+      : undefined;
+  return {
+    lane,
+    concurrency: c,
+    target,
+    round,
+    ...run,
+    ...(peakRssMb ? { peakRssMb } : {}),
+    ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
+    ...(redisCpuUsPerRequest ? { redisCpuUsPerRequest } : {}),
+    ...(postgresCpuUsPerRequest ? { postgresCpuUsPerRequest } : {}),
+    ...(redisPingMs ? { redisPingMs } : {}),
+  };
+}
+
+/** The progress line of one run's row. */
+function logRun(row) {
+  const { peakRssMb, cpuUsPerRequest, redisCpuUsPerRequest, postgresCpuUsPerRequest, redisPingMs } =
+    row;
+  log(
+    `${row.lane} c=${row.concurrency} ${row.target}${SETTINGS.rounds > 1 ? ` (round ${row.round})` : ''}: ${fmtRps(row.rps)} rps, p50 ${fmt(row.latencyMs.p50)} ms, p99 ${fmt(row.latencyMs.p99)} ms` +
+      (row.ttfbMs
+        ? `, ttfb p50 ${fmt(row.ttfbMs.p50)} ms (first of each client p50 ${fmt(row.firstTtfbMs?.p50)} / max ${fmt(row.firstTtfbMs?.max)} ms), stalled ${row.stalled}` +
+          (row.stalled > 0
+            ? ` (${row.stalledBeforeFirstByte} before the first byte; first: ${JSON.stringify(row.stallDetails?.slice(0, 3))})`
+            : '')
+        : '') +
+      (row.overheadMs
+        ? `, own p50 ${fmt(row.overheadMs.p50)} / p99 ${fmt(row.overheadMs.p99)} ms`
+        : '') +
+      (row.non2xx + row.errors + row.timeouts > 0
+        ? `, FAILED ${row.non2xx} non-2xx${row.failedStatuses ? ` ${JSON.stringify(row.failedStatuses)}` : ''} / ${row.errors} errors / ${row.timeouts} timeouts`
+        : '') +
+      (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : '') +
+      (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : '') +
+      (redisCpuUsPerRequest ? `, Redis CPU ${fmt(redisCpuUsPerRequest, 0)} µs/req` : '') +
+      (postgresCpuUsPerRequest ? `, Postgres CPU ${fmt(postgresCpuUsPerRequest, 0)} µs/req` : '') +
+      (redisPingMs
+        ? `, Redis PING p50 ${fmt(redisPingMs.p50)} / p99 ${fmt(redisPingMs.p99)} ms`
+        : ''),
+  );
+}
+
 // ------------------------------------------------------------------------------------- main
 let scratchDir = null;
 let databaseCreated = false;
@@ -1227,6 +1311,7 @@ async function main() {
   }
 
   // 5. load
+  const processes = { cch, portkey, floor, redisPid, redisProbe };
   const results = [];
   const soak = SETTINGS.soakSeconds > 0 ? await runSoak(specs.small, bases, cch) : null;
   if (!soak) {
@@ -1257,83 +1342,9 @@ async function main() {
     for (const c of concurrencyOf(lane)) {
       for (let round = 1; round <= SETTINGS.rounds; round++) {
         for (const target of laneTargets(lane)) {
-          const req = requestFor(spec, target, bases);
-          // The proxies' own processes: CCH's tree, Portkey's or the floor's single process (the
-          // floor's CPU per request is the least a Node proxy spends; JSON and progress line only).
-          const measured =
-            { cch: cch.pid, portkey: portkey?.pid, floor: floor.pid }[target] ?? null;
-          const monitor = measured ? rssMonitor(measured) : null;
-          const cpuBefore = measured ? treeCpuMs(measured) : 0;
-          const redisCpuBefore = redisPid ? treeCpuMs(redisPid) : 0;
-          const postgresCpuBefore =
-            target === 'cch' ? await backendsCpu(postgresStats, SETTINGS.database) : null;
-          redisProbe?.start();
-          const run =
-            spec.kind === 'stream'
-              ? await runStreamClient({
-                  ...req,
-                  connections: c,
-                  seconds: SETTINGS.seconds,
-                  endMarker: req.expect,
-                })
-              : await runAutocannon({ ...req, connections: c, seconds: SETTINGS.seconds });
-          const peakRssMb = monitor ? await monitor.stop() : undefined;
-          const redisPingMs = redisProbe ? await redisProbe.stop() : undefined;
-          const cpuUsPerRequest =
-            measured && run.requests > 0
-              ? ((treeCpuMs(measured) - cpuBefore) * 1000) / run.requests
-              : undefined;
-          const redisCpuUsPerRequest =
-            target === 'cch' && redisPid && run.requests > 0
-              ? ((treeCpuMs(redisPid) - redisCpuBefore) * 1000) / run.requests
-              : undefined;
-          // Ledger rows of the run's last milliseconds may be written after it: a slight undercount.
-          const postgresCpuUsPerRequest =
-            postgresCpuBefore && run.requests > 0
-              ? (backendsCpuSince(
-                  postgresCpuBefore,
-                  await backendsCpu(postgresStats, SETTINGS.database),
-                ) *
-                  1000) /
-                run.requests
-              : undefined;
-          const row = {
-            lane,
-            concurrency: c,
-            target,
-            round,
-            ...run,
-            ...(peakRssMb ? { peakRssMb } : {}),
-            ...(cpuUsPerRequest ? { cpuUsPerRequest } : {}),
-            ...(redisCpuUsPerRequest ? { redisCpuUsPerRequest } : {}),
-            ...(postgresCpuUsPerRequest ? { postgresCpuUsPerRequest } : {}),
-            ...(redisPingMs ? { redisPingMs } : {}),
-          };
+          const row = await measureRun({ lane, spec, c, round, target }, processes, bases);
           results.push(row);
-          log(
-            `${lane} c=${c} ${target}${SETTINGS.rounds > 1 ? ` (round ${round})` : ''}: ${fmtRps(run.rps)} rps, p50 ${fmt(run.latencyMs.p50)} ms, p99 ${fmt(run.latencyMs.p99)} ms` +
-              (run.ttfbMs
-                ? `, ttfb p50 ${fmt(run.ttfbMs.p50)} ms (first of each client p50 ${fmt(run.firstTtfbMs?.p50)} / max ${fmt(run.firstTtfbMs?.max)} ms), stalled ${run.stalled}` +
-                  (run.stalled > 0
-                    ? ` (${run.stalledBeforeFirstByte} before the first byte; first: ${JSON.stringify(run.stallDetails?.slice(0, 3))})`
-                    : '')
-                : '') +
-              (run.overheadMs
-                ? `, own p50 ${fmt(run.overheadMs.p50)} / p99 ${fmt(run.overheadMs.p99)} ms`
-                : '') +
-              (run.non2xx + run.errors + run.timeouts > 0
-                ? `, FAILED ${run.non2xx} non-2xx${run.failedStatuses ? ` ${JSON.stringify(run.failedStatuses)}` : ''} / ${run.errors} errors / ${run.timeouts} timeouts`
-                : '') +
-              (peakRssMb ? `, RSS ${fmt(peakRssMb, 0)} MB` : '') +
-              (cpuUsPerRequest ? `, CPU ${fmt(cpuUsPerRequest, 0)} µs/req` : '') +
-              (redisCpuUsPerRequest ? `, Redis CPU ${fmt(redisCpuUsPerRequest, 0)} µs/req` : '') +
-              (postgresCpuUsPerRequest
-                ? `, Postgres CPU ${fmt(postgresCpuUsPerRequest, 0)} µs/req`
-                : '') +
-              (redisPingMs
-                ? `, Redis PING p50 ${fmt(redisPingMs.p50)} / p99 ${fmt(redisPingMs.p99)} ms`
-                : ''),
-          );
+          logRun(row);
           if (cch.exitCode !== null) throw new Error(`CCH died during the run:\n${cch.output()}`);
         }
       }
