@@ -1,0 +1,102 @@
+// Summarizes `perf script` output of CCH's processes (bench/README.md, "Profiling with perf").
+// perf's cpu-clock samples a thread only while it is on a core, so on a busy two-core machine it
+// says where the CPU goes; V8's --cpu-prof samples wall time and counts a thread preempted inside
+// a system call (a loopback write that wakes its reader) as time in that call.
+//
+// Each main-thread sample is charged to its nearest JavaScript frame (the function itself plus
+// the V8 builtins, runtime and system calls it called), then grouped by package: `cch:<dir>` for
+// dist/src/<dir>, `dep:<package>` for node_modules, `node-core` for Node's own modules. Samples of
+// other threads (V8's compiler and concurrent GC) and main-thread samples without a JS frame (the
+// event loop, scavenges) are listed by thread and leaf.
+//
+//   perf script -i perf.data | node bench/perf-summary.mjs [top N functions, default 30]
+import { createInterface } from 'node:readline';
+
+const TOP = Number(process.argv[2] ?? 30);
+
+/**
+ * `JS:name /path/file.js:1:2` or a native symbol, without perf's offset and module, and without
+ * V8's tier marker (`*'` optimized, `+'` Maglev, `^` Sparkplug, `~` interpreted), so that one
+ * function's samples add up whichever tier ran it.
+ */
+export function frameName(line) {
+  const text = line.trim();
+  const space = text.indexOf(' ');
+  const symbol = space < 0 ? text : text.slice(space + 1);
+  return symbol
+    .replace(/\+0x[0-9a-f]+ \(.*\)$/, '')
+    .replace(/ \(.*\)$/, '')
+    .replace(/^JS:[*+^~]?'?/, 'JS:');
+}
+
+/** The package a JS frame belongs to. */
+export function packageOf(frame) {
+  const source = frame.match(/ (\/\S+|node:\S+)$/)?.[1] ?? '';
+  const own = source.match(/\/dist\/src\/([^/]+)\//);
+  if (own) return `cch:${own[1]}`;
+  const dependency = source.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+  if (dependency) return `dep:${dependency[1]}`;
+  if (source.startsWith('node:')) return 'node-core';
+  return 'other JS';
+}
+
+/** Counts samples (stack: thread name and frames, leaf first) into the three tallies. */
+export function tally(samples) {
+  const functions = new Map();
+  const packages = new Map();
+  const outside = new Map();
+  const add = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
+  let total = 0;
+  for (const { thread, frames } of samples) {
+    if (frames.length === 0) continue;
+    total += 1;
+    if (thread !== 'MainThread') {
+      add(outside, `thread ${thread}`);
+      continue;
+    }
+    const js = frames.find((frame) => frame.startsWith('JS:'));
+    if (js) {
+      add(functions, js);
+      add(packages, packageOf(js));
+    } else {
+      const leaf = frames[0];
+      add(outside, `main thread, no JS frame: ${leaf.includes('[k]') ? 'kernel' : leaf}`);
+    }
+  }
+  return { total, functions, packages, outside };
+}
+
+async function* readSamples(input) {
+  let thread = null;
+  let frames = [];
+  for await (const line of createInterface({ input })) {
+    if (line.trim() === '') {
+      if (thread !== null) yield { thread, frames };
+      thread = null;
+      frames = [];
+    } else if (!/^\s/.test(line)) {
+      thread = line.trim().split(/\s+/)[0];
+    } else {
+      frames.push(frameName(line));
+    }
+  }
+  if (thread !== null) yield { thread, frames };
+}
+
+function print(title, map, total, limit) {
+  console.log(`\n${title}`);
+  const rows = [...map].sort((a, b) => b[1] - a[1]).slice(0, limit);
+  for (const [key, count] of rows) {
+    console.log(`${((100 * count) / total).toFixed(2).padStart(6)} %  ${key.slice(0, 150)}`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const samples = [];
+  for await (const sample of readSamples(process.stdin)) samples.push(sample);
+  const { total, functions, packages, outside } = tally(samples);
+  console.log(`${total} samples; shares are of all of them`);
+  print('By package (nearest JS frame, main thread):', packages, total, 40);
+  print('Outside JS (other threads; main thread without a JS frame):', outside, total, 15);
+  print(`Top ${TOP} functions (nearest JS frame, main thread):`, functions, total, TOP);
+}
