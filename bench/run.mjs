@@ -58,7 +58,10 @@ const SETTINGS = {
     [...new Set([...list(env.BENCH_CONCURRENCY, '1,16,64'), '256'])].join(','),
   ).map(Number),
   // Before any measured run, every lane goes through CCH for this long (JIT, pools, caches).
-  cchWarmupSeconds: num(env.BENCH_CCH_WARMUP_SECONDS, QUICK ? 1 : 3),
+  // A fresh CCH keeps V8's optimizing compiler busy for its first minute or two of load; 3 s
+  // left the first c=64 run of a lane paying for it (CPU per request 329 / 418 µs against 285 /
+  // 316 after 45 s of warm-up, in alternating runs). The floor's few lines are warm in a second.
+  cchWarmupSeconds: num(env.BENCH_CCH_WARMUP_SECONDS, QUICK ? 1 : 20),
   // Soak mode: only c=16 small-body load for this long, CCH's RSS sampled every 10 s.
   soakSeconds: num(env.BENCH_SOAK_SECONDS, 0),
   soakConcurrency: num(env.BENCH_SOAK_CONCURRENCY, 16),
@@ -1316,7 +1319,8 @@ async function main() {
   const soak = SETTINGS.soakSeconds > 0 ? await runSoak(specs.small, bases, cch) : null;
   if (!soak) {
     // A fresh CCH is cold (JIT, connection pools, caches): whatever lane came first measured
-    // slower. Every lane goes through CCH once before anything is measured.
+    // slower. Every lane goes through CCH for BENCH_CCH_WARMUP_SECONDS before anything is
+    // measured.
     for (const lane of SETTINGS.lanes) {
       if (SETTINGS.cchWarmupSeconds <= 0 || !SETTINGS.targets.includes('cch')) break;
       const req = requestFor(specs[lane], 'cch', bases);
