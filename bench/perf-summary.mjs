@@ -11,6 +11,7 @@
 //
 //   perf script -i perf.data | node bench/perf-summary.mjs [top N functions, default 30]
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 
 const TOP = Number(process.argv[2] ?? 30);
 
@@ -19,7 +20,7 @@ const TOP = Number(process.argv[2] ?? 30);
  * V8's tier marker (`*'` optimized, `+'` Maglev, `^` Sparkplug, `~` interpreted), so that one
  * function's samples add up whichever tier ran it.
  */
-export function frameName(line) {
+function frameName(line) {
   const text = line.trim();
   const space = text.indexOf(' ');
   const symbol = space < 0 ? text : text.slice(space + 1);
@@ -30,7 +31,7 @@ export function frameName(line) {
 }
 
 /** The package a JS frame belongs to. */
-export function packageOf(frame) {
+function packageOf(frame) {
   const source = frame.match(/ (\/\S+|node:\S+)$/)?.[1] ?? '';
   const own = source.match(/\/dist\/src\/([^/]+)\//);
   if (own) return `cch:${own[1]}`;
@@ -41,7 +42,7 @@ export function packageOf(frame) {
 }
 
 /** Counts samples (stack: thread name and frames, leaf first) into the three tallies. */
-export function tally(samples) {
+function tally(samples) {
   const functions = new Map();
   const packages = new Map();
   const outside = new Map();
@@ -59,8 +60,7 @@ export function tally(samples) {
       add(functions, js);
       add(packages, packageOf(js));
     } else {
-      const leaf = frames[0];
-      add(outside, `main thread, no JS frame: ${leaf.includes('[k]') ? 'kernel' : leaf}`);
+      add(outside, `main thread, no JS frame: ${frames[0]}`);
     }
   }
   return { total, functions, packages, outside };
@@ -91,7 +91,7 @@ function print(title, map, total, limit) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const samples = [];
   for await (const sample of readSamples(process.stdin)) samples.push(sample);
   const { total, functions, packages, outside } = tally(samples);
