@@ -41,17 +41,28 @@ function packageOf(frame) {
   return 'other JS';
 }
 
-/** Counts samples (stack: thread name and frames, leaf first) into the three tallies. */
+/**
+ * The ids of main threads: those that ran JS (a frame from `/tmp/perf-<pid>.map` in a sample of
+ * thread `<pid>`). Node 24 names its main thread `MainThread`; Node 20 names every thread `node`.
+ */
+function mainThreadIds(samples) {
+  const ids = new Set();
+  for (const { tid, mapPids } of samples) if (mapPids.has(tid)) ids.add(tid);
+  return ids;
+}
+
+/** Counts samples (stack: thread name and id, frames leaf first) into the three tallies. */
 function tally(samples) {
+  const mainIds = mainThreadIds(samples);
   const functions = new Map();
   const packages = new Map();
   const outside = new Map();
   const add = (map, key) => map.set(key, (map.get(key) ?? 0) + 1);
   let total = 0;
-  for (const { thread, frames } of samples) {
+  for (const { thread, tid, frames } of samples) {
     if (frames.length === 0) continue;
     total += 1;
-    if (thread !== 'MainThread') {
+    if (thread !== 'MainThread' && !mainIds.has(tid)) {
       add(outside, `thread ${thread}`);
       continue;
     }
@@ -66,21 +77,31 @@ function tally(samples) {
   return { total, functions, packages, outside };
 }
 
+/** perf script's sample header: `comm tid time: …` or `comm pid/tid time: …`. */
+function parseHeader(line) {
+  const [thread, ids = ''] = line.trim().split(/\s+/);
+  return { thread, tid: ids.split('/').pop() };
+}
+
 async function* readSamples(input) {
-  let thread = null;
+  let header = null;
   let frames = [];
+  let mapPids = new Set();
   for await (const line of createInterface({ input })) {
     if (line.trim() === '') {
-      if (thread !== null) yield { thread, frames };
-      thread = null;
+      if (header !== null) yield { ...header, frames, mapPids };
+      header = null;
       frames = [];
+      mapPids = new Set();
     } else if (!/^\s/.test(line)) {
-      thread = line.trim().split(/\s+/)[0];
+      header = parseHeader(line);
     } else {
       frames.push(frameName(line));
+      const mapPid = line.match(/\(\/tmp\/perf-(\d+)\.map\)$/)?.[1];
+      if (mapPid) mapPids.add(mapPid);
     }
   }
-  if (thread !== null) yield { thread, frames };
+  if (header !== null) yield { ...header, frames, mapPids };
 }
 
 function print(title, map, total, limit) {

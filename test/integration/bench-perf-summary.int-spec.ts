@@ -38,10 +38,29 @@ const PERF_SCRIPT = [
   ]),
 ].join('');
 
+/**
+ * Node 20 names every thread `node`: the main thread is told apart by its id, the pid whose
+ * `/tmp/perf-<pid>.map` names its JS frames (here 200; 201 is a helper thread).
+ */
+const NODE20_PERF_SCRIPT = [
+  sample('node 200  10.000001:     250000 cpu-clock: ', [
+    "7f79e6b32200 JS:*'admittedHeaders /srv/cch/dist/src/limits/limit-headers.js:48:25+0x10 (/tmp/perf-200.map)",
+  ]),
+  sample('node 200  10.000002:     250000 cpu-clock: ', [
+    'be48a4 v8::internal::ScavengerCollector::CollectGarbage+0x16 (/usr/bin/node)',
+  ]),
+  sample('node 201  10.000003:     250000 cpu-clock: ', [
+    'be48a4 v8::internal::compiler::GraphReducer::ReduceTop+0x16c4 (/usr/bin/node)',
+  ]),
+  sample('node 201  10.000004:     250000 cpu-clock: ', [
+    'be48a4 v8::internal::compiler::GraphReducer::ReduceTop+0x16c4 (/usr/bin/node)',
+  ]),
+].join('');
+
 describe('bench perf summary', () => {
-  const run = (): string => {
+  const run = (input = PERF_SCRIPT): string => {
     const result = spawnSync(process.execPath, [SCRIPT, '10'], {
-      input: PERF_SCRIPT,
+      input,
       encoding: 'utf8',
     });
     expect(result.status).toBe(0);
@@ -68,5 +87,15 @@ describe('bench perf summary', () => {
       /33\.33 %\s+JS:admittedHeaders \/srv\/cch\/dist\/src\/limits\/limit-headers\.js:48:25/,
     );
     expect(functions).toMatch(/16\.67 %\s+JS:Socket\._writeGeneric node:net:1231:42/);
+  });
+
+  it('tells the main thread by its id where every thread has the same name (Node 20)', () => {
+    const out = run(NODE20_PERF_SCRIPT);
+    const [packages, outside] = out.split(/\n(?=Outside JS)/);
+    expect(packages).toMatch(/25\.00 %\s+cch:limits/);
+    expect(outside).toMatch(/50\.00 %\s+thread node/);
+    expect(outside).toMatch(
+      /25\.00 %\s+main thread, no JS frame: v8::internal::ScavengerCollector/,
+    );
   });
 });
