@@ -1,4 +1,4 @@
-import { admittedHeaders, refusedHeaders, ScopeSnapshot } from './limit-headers';
+import { admittedHeaders, refusedHeaders, ScopeSnapshot, windowLimitMicros } from './limit-headers';
 import { LimitScope } from './limits.types';
 
 const NOW = Date.parse('2024-03-15T10:00:00Z');
@@ -84,5 +84,14 @@ describe('rate-limit headers', () => {
     expect(refusedHeaders({ ...user, kind: 'provider' }, 'rate', undefined, 3)).toEqual({
       'retry-after': '3',
     });
+  });
+
+  it('should read a limit as it is now, even from an object seen before with another amount', () => {
+    const limits: { usdDaily?: string } = { usdDaily: '2.5000009' };
+    expect(windowLimitMicros(limits, 'daily')).toBe(2_500_000n);
+    limits.usdDaily = '7';
+    expect(windowLimitMicros(limits, 'daily')).toBe(7_000_000n);
+    expect(windowLimitMicros(limits, 'weekly')).toBeNull();
+    expect(windowLimitMicros({ usdWeekly: '2.5000009' }, 'weekly')).toBe(2_500_000n);
   });
 });

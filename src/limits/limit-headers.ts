@@ -21,10 +21,25 @@ export interface ScopeSnapshot {
   resetsAt: Record<BudgetWindow, number | null>;
 }
 
+/**
+ * Limits already converted, by their text. A request reads each of its scopes' limits several
+ * times (script arguments, headroom, headers) and they rarely change; the cap only bounds memory
+ * should an operator churn through many distinct amounts.
+ */
+const LIMIT_MICROS = new Map<string, bigint>();
+const LIMIT_MICROS_CAP = 10_000;
+
 /** A limit in micro-dollars (rounded down), or null when the scope has none for the window. */
 export function windowLimitMicros(limits: Limits, window: BudgetWindow): bigint | null {
   const value = limits[WINDOW_LIMIT_FIELD[window]];
-  return typeof value === 'string' ? usdToMicros(value, 'down') : null;
+  if (typeof value !== 'string') return null;
+  let micros = LIMIT_MICROS.get(value);
+  if (micros === undefined) {
+    micros = usdToMicros(value, 'down');
+    if (LIMIT_MICROS.size >= LIMIT_MICROS_CAP) LIMIT_MICROS.clear();
+    LIMIT_MICROS.set(value, micros);
+  }
+  return micros;
 }
 
 /**
@@ -92,15 +107,28 @@ export function admittedHeaders(snapshots: readonly ScopeSnapshot[], now: number
       }
     }
     if (tightest) {
-      headers[`x-ratelimit-limit-usd-${window}`] = microsToUsd(tightest.limit);
-      headers[`x-ratelimit-remaining-usd-${window}`] = microsToUsd(tightest.remaining);
+      const names = USD_HEADER_NAMES[window];
+      headers[names.limit] = microsToUsd(tightest.limit);
+      headers[names.remaining] = microsToUsd(tightest.remaining);
       if (tightest.resetsAt !== null && window !== '5h') {
-        headers[`x-ratelimit-reset-usd-${window}`] = `${secondsUntil(tightest.resetsAt - now)}s`;
+        headers[names.reset] = `${secondsUntil(tightest.resetsAt - now)}s`;
       }
     }
   }
   return headers;
 }
+
+/** Each budget window's header names, made once rather than per request. */
+const USD_HEADER_NAMES = Object.fromEntries(
+  BUDGET_WINDOWS.map((window) => [
+    window,
+    {
+      limit: `x-ratelimit-limit-usd-${window}`,
+      remaining: `x-ratelimit-remaining-usd-${window}`,
+      reset: `x-ratelimit-reset-usd-${window}`,
+    },
+  ]),
+) as Record<BudgetWindow, { limit: string; remaining: string; reset: string }>;
 
 /** Headers for a refusal: the limit that refused, nothing left of it, and `retry-after`. */
 export function refusedHeaders(

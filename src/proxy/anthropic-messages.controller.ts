@@ -70,7 +70,7 @@ export class AnthropicMessagesController {
         query: forwardQuery(request.url),
         forwardHeaders: anthropicForwardHeaders(request.headers),
         startedAt: performance.now(),
-        startedAtIso: new Date().toISOString(),
+        startedAtMs: Date.now(),
       },
       reply.raw,
     );

@@ -119,7 +119,7 @@ export class OpenAiGeminiController {
       query: forwardQuery(request.url),
       forwardHeaders: {},
       startedAt: performance.now(),
-      startedAtIso: new Date().toISOString(),
+      startedAtMs: Date.now(),
     };
     // Other protocols always go through the IR: decode once, before routing, so a bad body is a
     // 400 in the client's own envelope and never reaches a provider.

@@ -33,8 +33,10 @@ export interface ProxyContext {
   query: string;
   /** Client headers that the upstream should see unchanged. */
   forwardHeaders: Record<string, string>;
+  /** `performance.now()` at the start: for durations. */
   startedAt: number;
-  startedAtIso: string;
+  /** `Date.now()` at the start: the request's time for limits, prices and the ledger. */
+  startedAtMs: number;
 }
 
 /** What the pipeline learned about one request by the time it ends, for the ledger. */
@@ -107,7 +109,7 @@ export function usagePayload(context: ProxyContext, outcome: ProxyOutcome): Reco
     attemptLog: outcome.attemptLog,
     durationMs: Math.round(performance.now() - context.startedAt),
     ttfbMs: outcome.ttfbMs,
-    createdAt: context.startedAtIso,
+    createdAt: new Date(context.startedAtMs).toISOString(),
   };
 }
 

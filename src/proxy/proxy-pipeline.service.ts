@@ -99,7 +99,7 @@ export class ProxyPipeline {
             outcome.upstreamModel,
             outcome.usage,
             outcome.costMultiplier,
-            new Date(context.startedAtIso),
+            new Date(context.startedAtMs),
           )
         : null;
       outcome.costUsd = priced?.costUsd ?? null;

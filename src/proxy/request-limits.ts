@@ -33,7 +33,7 @@ export class RequestLimits {
         { kind: 'key', id: principal.keyId, limits: principal.keyLimits },
       ],
       reserveUsd: this.worstCaseUsd(context),
-      now: Date.parse(context.startedAtIso),
+      now: context.startedAtMs,
     });
     if (!result.ok) throw refusal(result);
     return result.reservation;
@@ -60,7 +60,7 @@ export class RequestLimits {
       outputTokens: context.maxOutputTokens ?? this.config.env.LIMITS_DEFAULT_MAX_OUTPUT_TOKENS,
     };
     return (
-      this.prices.cost(context.model, usage, '1', new Date(context.startedAtIso))?.costUsd ?? '0'
+      this.prices.cost(context.model, usage, '1', new Date(context.startedAtMs))?.costUsd ?? '0'
     );
   }
 }

@@ -48,7 +48,7 @@ export class UpstreamClient implements OnApplicationShutdown {
   }
 
   send(upstream: UpstreamRequest): Promise<UpstreamResponse> {
-    const timeouts = { ...DEFAULT_TIMEOUTS, ...upstream.timeouts };
+    const { timeouts } = upstream;
     return request(upstream.url, {
       method: upstream.method,
       headers: upstream.headers,
@@ -56,11 +56,11 @@ export class UpstreamClient implements OnApplicationShutdown {
       signal: upstream.signal,
       dispatcher: this.agentFor(
         upstream.providerId,
-        timeouts.connectMs,
+        timeouts.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
         upstream.allowPrivate === true,
       ),
-      headersTimeout: timeouts.firstByteMs,
-      bodyTimeout: timeouts.idleMs,
+      headersTimeout: timeouts.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
+      bodyTimeout: timeouts.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
     });
   }
 

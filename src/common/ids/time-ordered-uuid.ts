@@ -19,9 +19,23 @@ export function timeOrderedUuid(unixMs: number = Date.now()): string {
   if (!Number.isInteger(unixMs) || unixMs < 0 || unixMs > MAX_UNIX_MS) {
     throw new RangeError(`a UUIDv7 holds a Unix time in ms from 0 to 2^48 - 1, not ${unixMs}`);
   }
-  const time = unixMs.toString(16).padStart(12, '0');
   // randomUUID(): xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; from index 15 on it stays as it is.
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
+  return `${timePrefix(unixMs)}7${randomUUID().slice(15)}`;
+}
+
+/**
+ * `xxxxxxxx-xxxx-` of a time, remembered for the last millisecond: under load several ids share
+ * one, and a double's `toString(16)` is a slow path in V8.
+ */
+let lastPrefixMs = -1;
+let lastPrefix = '';
+function timePrefix(unixMs: number): string {
+  if (unixMs !== lastPrefixMs) {
+    const time = unixMs.toString(16).padStart(12, '0');
+    lastPrefix = `${time.slice(0, 8)}-${time.slice(8)}-`;
+    lastPrefixMs = unixMs;
+  }
+  return lastPrefix;
 }
 
 /** The Unix time in ms a `timeOrderedUuid` was minted at, or null for any other string. */
