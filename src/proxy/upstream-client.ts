@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Agent, Dispatcher, request } from 'undici';
+import { Agent, Dispatcher, errors } from 'undici';
 import { EgressAllowlist, egressAllowlistFromEnv } from '../common/egress/egress-allowlist';
 import { createGuardedAgent } from '../common/egress/guarded-agent';
 import { AppConfig } from '../config/app-config';
@@ -30,6 +30,37 @@ export interface UpstreamRequest {
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
+/** Where a request goes, as undici's `request(url)` would derive it from the URL. */
+interface UpstreamTarget {
+  origin: string;
+  path: string;
+}
+
+/** Distinct upstream URLs are few (provider × endpoint × query); past this the memo restarts. */
+const MAX_REMEMBERED_TARGETS = 1_000;
+const targets = new Map<string, UpstreamTarget>();
+
+/**
+ * The origin and path of an upstream URL, parsed once per distinct URL: undici's top-level
+ * `request(url, …)` parses the text with `new URL` and copies the options on every call, which
+ * showed in profiles of the hot path.
+ */
+export function targetOf(url: string): UpstreamTarget {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new errors.InvalidArgumentError(
+        'Invalid URL protocol: the URL must start with `http:` or `https:`.',
+      );
+    }
+    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    if (targets.size >= MAX_REMEMBERED_TARGETS) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
+}
+
 /**
  * All outbound HTTP (provider requests and health probes). One keep-alive connection pool per
  * provider (created once, not per request), with the provider's connect timeout; first-byte and
@@ -49,16 +80,19 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   send(upstream: UpstreamRequest): Promise<UpstreamResponse> {
     const { timeouts } = upstream;
-    return request(upstream.url, {
+    const { origin, path } = targetOf(upstream.url);
+    const agent = this.agentFor(
+      upstream.providerId,
+      timeouts.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
+      upstream.allowPrivate === true,
+    );
+    return agent.request({
+      origin,
+      path,
       method: upstream.method,
       headers: upstream.headers,
       body: upstream.body,
       signal: upstream.signal,
-      dispatcher: this.agentFor(
-        upstream.providerId,
-        timeouts.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
-        upstream.allowPrivate === true,
-      ),
       headersTimeout: timeouts.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
       bodyTimeout: timeouts.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
     });
