@@ -23,6 +23,10 @@ describe('targetOf', () => {
     const first = targetOf('https://relay.example/v1/responses');
     expect(targetOf('https://relay.example/v1/responses')).toBe(first);
     expect(targetOf('https://relay.example/v1/responses?x=1').path).toBe('/v1/responses?x=1');
+    // A very long URL is parsed alike but not kept.
+    const long = `https://relay.example/v1/responses?q=${'a'.repeat(4_000)}`;
+    expect(targetOf(long).path).toBe(`/v1/responses?q=${'a'.repeat(4_000)}`);
+    expect(targetOf(long)).not.toBe(targetOf(long));
   });
 
   it('should refuse what is not an http(s) URL, as undici does', () => {

@@ -38,6 +38,8 @@ interface UpstreamTarget {
 
 /** Distinct upstream URLs are few (provider × endpoint × query); past this the memo restarts. */
 const MAX_REMEMBERED_TARGETS = 1_000;
+/** Longer URLs (a client's long query string) are parsed each time: the memo stays small. */
+const MAX_REMEMBERED_URL_LENGTH = 2_048;
 const targets = new Map<string, UpstreamTarget>();
 
 /**
@@ -55,8 +57,10 @@ export function targetOf(url: string): UpstreamTarget {
       );
     }
     target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-    if (targets.size >= MAX_REMEMBERED_TARGETS) targets.clear();
-    targets.set(url, target);
+    if (url.length <= MAX_REMEMBERED_URL_LENGTH) {
+      if (targets.size >= MAX_REMEMBERED_TARGETS) targets.clear();
+      targets.set(url, target);
+    }
   }
   return target;
 }
