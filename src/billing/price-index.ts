@@ -1,3 +1,4 @@
+import { boundedMemo } from '../common/cache/bounded-memo';
 import { ModelPriceRow } from './cost';
 import { PriceSource } from './model-price.entity';
 
@@ -42,7 +43,7 @@ const MAX_MEMO = 10_000;
  *   no admin row, the latest bundled row with effective_from ≤ t. Ties go to the later-inserted row.
  */
 export class PriceIndex {
-  private readonly memo = new Map<string, string[]>();
+  private readonly candidates = boundedMemo((model) => this.findCandidates(model), MAX_MEMO);
 
   private constructor(
     private readonly byPattern: Map<string, PatternRows>,
@@ -124,16 +125,12 @@ export class PriceIndex {
     return latestAtOrBefore(entry.bundled, time)?.row ?? null;
   }
 
-  private candidates(model: string): string[] {
-    const cached = this.memo.get(model);
-    if (cached) return cached;
+  private findCandidates(model: string): string[] {
     const found: string[] = [];
     if (this.byPattern.has(model)) found.push(model);
     for (const prefix of this.prefixes) {
       if (model.startsWith(prefix)) found.push(`${prefix}*`);
     }
-    if (this.memo.size >= MAX_MEMO) this.memo.clear();
-    this.memo.set(model, found);
     return found;
   }
 }

@@ -1,3 +1,4 @@
+import { boundedMemo } from '../common/cache/bounded-memo';
 import type { Limits } from '../common/limits/limits';
 import {
   BUDGET_WINDOWS,
@@ -26,20 +27,12 @@ export interface ScopeSnapshot {
  * times (script arguments, headroom, headers) and they rarely change; the cap only bounds memory
  * should an operator churn through many distinct amounts.
  */
-const LIMIT_MICROS = new Map<string, bigint>();
-const LIMIT_MICROS_CAP = 10_000;
+const limitMicros = boundedMemo((usd) => usdToMicros(usd, 'down'), 10_000);
 
 /** A limit in micro-dollars (rounded down), or null when the scope has none for the window. */
 export function windowLimitMicros(limits: Limits, window: BudgetWindow): bigint | null {
   const value = limits[WINDOW_LIMIT_FIELD[window]];
-  if (typeof value !== 'string') return null;
-  let micros = LIMIT_MICROS.get(value);
-  if (micros === undefined) {
-    micros = usdToMicros(value, 'down');
-    if (LIMIT_MICROS.size >= LIMIT_MICROS_CAP) LIMIT_MICROS.clear();
-    LIMIT_MICROS.set(value, micros);
-  }
-  return micros;
+  return typeof value === 'string' ? limitMicros(value) : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, Dispatcher, errors } from 'undici';
+import { boundedMemo } from '../common/cache/bounded-memo';
 import { EgressAllowlist, egressAllowlistFromEnv } from '../common/egress/egress-allowlist';
 import { createGuardedAgent } from '../common/egress/guarded-agent';
 import { AppConfig } from '../config/app-config';
@@ -36,33 +37,23 @@ interface UpstreamTarget {
   path: string;
 }
 
-/** Distinct upstream URLs are few (provider × endpoint × query); past this the memo restarts. */
-const MAX_REMEMBERED_TARGETS = 1_000;
-/** Longer URLs (a client's long query string) are parsed each time: the memo stays small. */
-const MAX_REMEMBERED_URL_LENGTH = 2_048;
-const targets = new Map<string, UpstreamTarget>();
-
 /**
  * The origin and path of an upstream URL, parsed once per distinct URL: undici's top-level
  * `request(url, …)` parses the text with `new URL` and copies the options on every call, which
- * showed in profiles of the hot path.
+ * showed in profiles of the hot path. Distinct upstream URLs are few (provider × endpoint ×
+ * query); one over 2 KB (a client's long query string) is parsed each time, so the memo stays
+ * small.
  */
-export function targetOf(url: string): UpstreamTarget {
-  let target = targets.get(url);
-  if (target === undefined) {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new errors.InvalidArgumentError(
-        'Invalid URL protocol: the URL must start with `http:` or `https:`.',
-      );
-    }
-    target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
-    if (url.length <= MAX_REMEMBERED_URL_LENGTH) {
-      if (targets.size >= MAX_REMEMBERED_TARGETS) targets.clear();
-      targets.set(url, target);
-    }
+export const targetOf = boundedMemo(parseTarget, 1_000, 2_048);
+
+function parseTarget(url: string): UpstreamTarget {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new errors.InvalidArgumentError(
+      'Invalid URL protocol: the URL must start with `http:` or `https:`.',
+    );
   }
-  return target;
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
 }
 
 /**
