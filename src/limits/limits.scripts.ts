@@ -12,8 +12,12 @@ import { LuaScript } from '../common/redis/lua-script';
  *             only when the oldest has slid out of the window or they are missing (ROLL_LIB)
  *   day, week, month   string: spent micro-dollars in the calendar window named in the key
  *   total     string: spent micro-dollars ever
- * Amounts are integers; Lua compares them as doubles, exact below 2^53. Amounts reaching Redis
- * commands are passed as strings (Lua would print large numbers in exponent notation).
+ * Amounts are integers; Lua compares them as doubles, exact below 2^53. Numbers reaching Redis
+ * commands are passed as strings made by `int` (below), never as Lua numbers: Lua would print
+ * large numbers in exponent notation, and Redis 7.0 turns a number argument into text with
+ * `%.17g`, whose glibc implementation divides in multi-precision arithmetic. Those conversions
+ * (and `%.0f`, the same code) were ~9 % of Redis' CPU per admit + settle (`perf` of
+ * `npm run bench:limits`); `%d` of an integer takes the plain integer path.
  */
 export const SCOPE_KEY_PARTS = [
   'base',
@@ -41,6 +45,7 @@ export type ScopeKeyPart = (typeof SCOPE_KEY_PARTS)[number];
  */
 const ROLL_LIB = `
 local SUM, LOW = '-1', '-2'
+local function int(x) return string.format('%d', x) end
 local function recount(key, oldest)
   local sum, low, stored = 0, -1, false
   local fields = redis.call('HGETALL', key)
@@ -56,7 +61,7 @@ local function recount(key, oldest)
       if v > 0 and (low < 0 or b < low) then low = b end
     end
   end
-  if low >= 0 or stored then redis.call('HSET', key, SUM, string.format('%.0f', sum), LOW, low) end
+  if low >= 0 or stored then redis.call('HSET', key, SUM, int(sum), LOW, int(low)) end
   return sum, low
 end
 
@@ -66,7 +71,7 @@ local function addToRoll(key, bucket, amount)
   if agg[1] then
     local low = tonumber(agg[2] or '-1')
     if low < 0 or tonumber(bucket) < low then
-      redis.call('HSET', key, SUM, string.format('%.0f', tonumber(agg[1]) + tonumber(amount)), LOW, bucket)
+      redis.call('HSET', key, SUM, int(tonumber(agg[1]) + tonumber(amount)), LOW, bucket)
     else
       redis.call('HINCRBY', key, SUM, amount)
     end
@@ -93,9 +98,10 @@ end
  */
 const ADMIT = `${ROLL_LIB}
 local K, P, H = 9, 8, 13
-local now, slotTtl = tonumber(ARGV[2]), ARGV[3]
+local now, nowArg, slotTtl = tonumber(ARGV[2]), ARGV[2], ARGV[3]
 local rollOldest, rollBuckets, rollBucketMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local rpmWindow = tonumber(ARGV[8])
+local rpmCutoff, slotExpiry = int(now - rpmWindow), int(now + tonumber(slotTtl))
 local resets = {tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])}
 local S, R = tonumber(ARGV[12]), tonumber(ARGV[13])
 local names = {'5h', 'daily', 'weekly', 'monthly', 'total'}
@@ -131,16 +137,16 @@ for s = 1, S do
     held = {}, prev = {}, resvOrder = {}, resvArgs = {}, touched = false}
   for w = 1, 5 do st.limits[w] = tonumber(ARGV[p + 2 + w]) end
   if st.rpm >= 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', now - rpmWindow)
+    redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', rpmCutoff)
     st.rpmCount = redis.call('ZCARD', KEYS[k + 2])
     if st.rpmCount > 0 then
-      st.rpmOldest = tonumber(redis.call('ZRANGE', KEYS[k + 2], 0, 0, 'WITHSCORES')[2])
+      st.rpmOldest = tonumber(redis.call('ZRANGE', KEYS[k + 2], '0', '0', 'WITHSCORES')[2])
     end
   end
   st.rpmStored = st.rpmCount
 
   -- Expired slots (a gateway died mid-request) give back their slot and reservation.
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 3], '-inf', now)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 3], '-inf', nowArg)
   for _, m in ipairs(expired) do
     local amt = redis.call('HGET', KEYS[k + 4], 'r:' .. m)
     if amt then
@@ -148,7 +154,7 @@ for s = 1, S do
       redis.call('HDEL', KEYS[k + 4], 'r:' .. m)
     end
   end
-  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', now) end
+  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', nowArg) end
   local ids, fields = users[s], {'sum'}
   for j, id in ipairs(ids) do fields[j + 1] = 'r:' .. id end
   st.inflight = redis.call('ZCARD', KEYS[k + 3])
@@ -202,7 +208,7 @@ local function refusal(q)
       -- The (count - rpm + 1) oldest must slide out; this batch's own entries are the newest.
       local index, retry = st.rpmCount - st.rpm, rpmWindow
       if index < st.rpmStored then
-        local e = redis.call('ZRANGE', KEYS[k + 2], index, index, 'WITHSCORES')
+        local e = redis.call('ZRANGE', KEYS[k + 2], int(index), int(index), 'WITHSCORES')
         retry = -1
         if e[2] then retry = tonumber(e[2]) + rpmWindow - now end
       end
@@ -271,15 +277,15 @@ for s = 1, S do
     if #st.rpmAdds > 0 then
       local members = {}
       for _, id in ipairs(st.rpmAdds) do
-        members[#members + 1] = now
+        members[#members + 1] = nowArg
         members[#members + 1] = id
       end
       redis.call('ZADD', KEYS[k + 2], unpack(members))
-      redis.call('PEXPIRE', KEYS[k + 2], rpmWindow)
+      redis.call('PEXPIRE', KEYS[k + 2], ARGV[8])
     end
     local slots, fields = {}, {}
     for _, id in ipairs(st.resvOrder) do
-      slots[#slots + 1] = now + tonumber(slotTtl)
+      slots[#slots + 1] = slotExpiry
       slots[#slots + 1] = id
       fields[#fields + 1] = 'r:' .. id
       fields[#fields + 1] = st.resvArgs[id]
@@ -288,7 +294,7 @@ for s = 1, S do
     redis.call('PEXPIRE', KEYS[k + 3], slotTtl)
     redis.call('HSET', KEYS[k + 4], unpack(fields))
     local delta = st.reserved - st.storedReserved
-    if delta ~= 0 then redis.call('HINCRBY', KEYS[k + 4], 'sum', string.format('%.0f', delta)) end
+    if delta ~= 0 then redis.call('HINCRBY', KEYS[k + 4], 'sum', int(delta)) end
     redis.call('PEXPIRE', KEYS[k + 4], slotTtl)
     if st.refresh then
       redis.call('PEXPIRE', KEYS[k + 1], ARGV[7])
@@ -350,7 +356,7 @@ for g = 1, nr do
       end
     end
     if #held > 0 then
-      if total ~= 0 then redis.call('HINCRBY', resv, 'sum', string.format('%.0f', -total)) end
+      if total ~= 0 then redis.call('HINCRBY', resv, 'sum', int(-total)) end
       redis.call('HDEL', resv, unpack(held))
     end
   end
@@ -362,7 +368,7 @@ for g = 1, nc do
     if fresh[tonumber(ARGV[a + 5 + 2 * j])] then sum = sum + tonumber(ARGV[a + 6 + 2 * j]) end
   end
   if sum > 0 and redis.call('EXISTS', KEYS[b + 1]) == 1 then
-    local amount = string.format('%.0f', sum)
+    local amount = int(sum)
     if tonumber(bucket) >= oldest then
       local bucketTotal = addToRoll(KEYS[b + 2], bucket, amount)
       -- The hash lives until its newest bucket leaves the window: a request admitted in an older

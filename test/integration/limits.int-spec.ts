@@ -311,6 +311,29 @@ describe('LimitsEngine (Redis)', () => {
       expect(usage?.windows['5h'].resetsAt?.toISOString()).toBe('2024-03-13T15:00:00.000Z');
     });
 
+    it('should keep amounts far above 2^32 micro-dollars exact in every window', async () => {
+      // The scripts write sums back as text: an amount must never turn into exponent notation or
+      // lose digits on the way (4,000,000,123.456789 USD is ~2^52 micro-dollars).
+      const s = setup();
+      const limits = { usd5h: '9000000000', usdDaily: '9000000000', usdTotal: '9000000000' };
+      const u = user(limits);
+      const first = admitted(await admit(s.a, [u], '4000000123.456789'));
+      const second = admitted(await admit(s.b, [u], '1000000000.000001'));
+      expect(await s.a.settle(first, '4000000123.456789')).toBe(true);
+      expect(await s.b.settle(second, '999999999.999999')).toBe(true);
+      const usage = await s.a.windowUsage(u);
+      expect(usage?.windows['5h']).toMatchObject({ spent: '5000000123.456788', reserved: '0' });
+      expect(usage?.windows.daily).toMatchObject({ spent: '5000000123.456788', reserved: '0' });
+      expect(usage?.windows.total).toMatchObject({
+        spent: '5000000123.456788',
+        remaining: '3999999876.543212',
+      });
+      const next = await admit(s.a, [u], '3999999876.543212');
+      expect(next.ok).toBe(true);
+      expect(next.headers).toMatchObject({ 'x-ratelimit-remaining-usd-total': '0' });
+      expect(await admit(s.b, [u], '0.000001')).toMatchObject({ ok: false, kind: 'budget' });
+    });
+
     it('should reset the daily budget at local midnight of the configured zone', async () => {
       // 23:59 in New York (EDT, UTC-4) is 03:59 UTC the next day.
       const clock = new ManualClock(Date.parse('2024-06-11T03:59:00Z'));
