@@ -103,6 +103,8 @@ export interface LimitsCallContext {
   calendar: CalendarWindows;
   rolling: RollingWindow;
   markers: MarkerRefreshes;
+  /** When each scope's rpm, inflight and resv keys are due a TTL refresh (see `admitScript`). */
+  slotKeys: MarkerRefreshes;
   /** TTL of a scope's baseline marker and all-time counter. */
   markerTtlMs: number;
   /** TTL of a concurrency slot and its reservation. */
@@ -138,9 +140,15 @@ export function admitCommand(
     windows.monthly.resetAt,
     scopes.length,
     call.entries.length,
+    context.rpmWindowMs + 2 * context.slotKeys.intervalMs,
+    context.slotTtlMs + 2 * context.slotKeys.intervalMs,
   ];
   scopes.forEach((scope, index) => {
-    args.push(...call.limitArgs[index], markers.claim(scope, now) ? 1 : 0);
+    args.push(
+      ...call.limitArgs[index],
+      markers.claim(scope, now) ? 1 : 0,
+      context.slotKeys.claim(scope, now) ? 1 : 0,
+    );
   });
   call.entries.forEach((entry, e) => {
     const positions = call.positions[e];

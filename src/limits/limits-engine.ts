@@ -77,6 +77,12 @@ type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | `on
 
 const RPM_WINDOW_MS = 60_000;
 /**
+ * How often a process refreshes the TTLs of a scope's rpm, inflight and resv keys, which then
+ * live this long twice over past their window or slot TTL (see `admitScript`): an rpm zset of an
+ * idle scope stays up to 20 s longer than its 60 s.
+ */
+const SLOT_KEYS_REFRESH_MS = 10_000;
+/**
  * How long a settled request's `done` marker (idempotency of settle) lives. A second settle of
  * the same request comes from ioredis resending the script once after a reconnect
  * (maxRetriesPerRequest 1), seconds later; nothing else settles twice. Each marker costs Redis
@@ -143,6 +149,7 @@ export class LimitsEngine {
       calendar: this.calendar,
       rolling: this.rolling,
       markers: this.markers,
+      slotKeys: new MarkerRefreshes(SLOT_KEYS_REFRESH_MS),
       markerTtlMs: this.options.baselineTtlMs,
       slotTtlMs: this.options.reservationTtlMs,
       rpmWindowMs: RPM_WINDOW_MS,

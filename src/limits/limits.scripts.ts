@@ -88,17 +88,26 @@ end
  *
  * KEYS: 9 per distinct scope. ARGV: 1 checkBaseline (1|0), 2 now, 3 slotTtlMs, 4 rollOldestBucket,
  * 5 rollBuckets, 6 rollBucketMs, 7 markerTtlMs, 8 rpmWindowMs, 9-11 daily/weekly/monthly resetAt,
- * 12 scope count, 13 request count, then per scope rpm, concurrency, the five budgets (-1 means
- * none) and '1' when its marker and all-time counter are due a TTL refresh (see MarkerRefreshes),
- * then per request: requestId, reserve, its scope count, the indexes of its scopes.
+ * 12 scope count, 13 request count, 14 TTL of the rpm zset, 15 TTL of the inflight zset and the
+ * resv hash, then per scope rpm, concurrency, the five budgets (-1 means none), '1' when its
+ * marker and all-time counter are due a TTL refresh and '1' when its rpm, inflight and resv keys
+ * are (see MarkerRefreshes), then per request: requestId, reserve, its scope count, the indexes
+ * of its scopes.
+ *
+ * Those three keys get their TTL when this call creates them (they were empty) or when the
+ * scope's refresh is due, not on every call: three PEXPIREs per scope per call were a tenth of
+ * the calls an admission makes. Their TTLs (14, 15) are the window, or the slot TTL, plus twice
+ * the refresh interval, so each outlives every entry a process adds between two refreshes, even
+ * one refresh lost to a failed call.
  * Replies: {'baseline', scope...} when a marker is missing (nothing changed); else one reply per
  * request: {'refused', kind, scope position in the request, window, retryAfterMs (-1 unknown)} or
  * {'ok', per scope of the request: rpmCount, rpmOldest, inflight, reserved, spent5h, daily,
  * weekly, monthly, total, rollOldestSpentBucket (-1 none)}.
  */
 const ADMIT = `${ROLL_LIB}
-local K, P, H = 9, 8, 13
+local K, P, H = 9, 9, 15
 local now, nowArg, slotTtl = tonumber(ARGV[2]), ARGV[2], ARGV[3]
+local rpmKeyTtl, slotKeysTtl = ARGV[14], ARGV[15]
 local rollOldest, rollBuckets, rollBucketMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local rpmWindow = tonumber(ARGV[8])
 local rpmCutoff, slotExpiry = int(now - rpmWindow), int(now + tonumber(slotTtl))
@@ -106,13 +115,14 @@ local resets = {tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])}
 local S, R = tonumber(ARGV[12]), tonumber(ARGV[13])
 local names = {'5h', 'daily', 'weekly', 'monthly', 'total'}
 
-if ARGV[1] == '1' then
-  local missing = {'baseline'}
-  for s = 1, S do
-    if redis.call('EXISTS', KEYS[(s - 1) * K + 1]) == 0 then missing[#missing + 1] = s end
-  end
-  if #missing > 1 then return missing end
+-- Each scope's marker and calendar counters in one read: a missing marker ends the call.
+local counters, missing = {}, {'baseline'}
+for s = 1, S do
+  local k = (s - 1) * K
+  counters[s] = redis.call('MGET', KEYS[k + 1], KEYS[k + 6], KEYS[k + 7], KEYS[k + 8], KEYS[k + 9])
+  if ARGV[1] == '1' and not counters[s][1] then missing[#missing + 1] = s end
 end
+if #missing > 1 then return missing end
 
 local reqs, users = {}, {}
 for s = 1, S do users[s] = {} end
@@ -133,7 +143,7 @@ local state = {}
 for s = 1, S do
   local k, p = (s - 1) * K, H + (s - 1) * P
   local st = {rpm = tonumber(ARGV[p + 1]), conc = tonumber(ARGV[p + 2]), limits = {},
-    refresh = ARGV[p + 8] == '1', rpmCount = 0, rpmOldest = -1, rpmIds = {}, rpmAdds = {},
+    refresh = ARGV[p + 8] == '1', refreshKeys = ARGV[p + 9] == '1', rpmCount = 0, rpmOldest = -1, rpmIds = {}, rpmAdds = {},
     held = {}, prev = {}, resvOrder = {}, resvArgs = {}, touched = false}
   for w = 1, 5 do st.limits[w] = tonumber(ARGV[p + 2 + w]) end
   if st.rpm >= 0 then
@@ -160,6 +170,8 @@ for s = 1, S do
   st.inflight = redis.call('ZCARD', KEYS[k + 3])
   local resv = redis.call('HMGET', KEYS[k + 4], unpack(fields))
   st.reserved = tonumber(resv[1] or '0')
+  -- No slot held means no inflight key; no sum may mean no resv key (or reservations of 0).
+  st.refreshSlots = st.refreshKeys or st.inflight == 0 or not resv[1]
   st.storedReserved = st.reserved
   -- A request admitted again (ioredis resending after a reconnect) still has the reservation
   -- that was written with its slot and its rpm entry (and is removed with its slot): it keeps
@@ -180,8 +192,7 @@ for s = 1, S do
   end
   st.rollOldestSpent = low
   st.spent = {spent5h}
-  local counters = redis.call('MGET', KEYS[k + 6], KEYS[k + 7], KEYS[k + 8], KEYS[k + 9])
-  for w = 2, 5 do st.spent[w] = tonumber(counters[w - 1] or '0') end
+  for w = 2, 5 do st.spent[w] = tonumber(counters[s][w] or '0') end
   state[s] = st
 end
 
@@ -281,7 +292,7 @@ for s = 1, S do
         members[#members + 1] = id
       end
       redis.call('ZADD', KEYS[k + 2], unpack(members))
-      redis.call('PEXPIRE', KEYS[k + 2], ARGV[8])
+      if st.rpmStored == 0 or st.refreshKeys then redis.call('PEXPIRE', KEYS[k + 2], rpmKeyTtl) end
     end
     local slots, fields = {}, {}
     for _, id in ipairs(st.resvOrder) do
@@ -291,11 +302,13 @@ for s = 1, S do
       fields[#fields + 1] = st.resvArgs[id]
     end
     redis.call('ZADD', KEYS[k + 3], unpack(slots))
-    redis.call('PEXPIRE', KEYS[k + 3], slotTtl)
     redis.call('HSET', KEYS[k + 4], unpack(fields))
     local delta = st.reserved - st.storedReserved
     if delta ~= 0 then redis.call('HINCRBY', KEYS[k + 4], 'sum', int(delta)) end
-    redis.call('PEXPIRE', KEYS[k + 4], slotTtl)
+    if st.refreshSlots then
+      redis.call('PEXPIRE', KEYS[k + 3], slotKeysTtl)
+      redis.call('PEXPIRE', KEYS[k + 4], slotKeysTtl)
+    end
     if st.refresh then
       redis.call('PEXPIRE', KEYS[k + 1], ARGV[7])
       redis.call('PEXPIRE', KEYS[k + 9], ARGV[7])
@@ -322,8 +335,8 @@ return replies
  * skipped: its spend is not known and will be rebuilt from the ledger, which will hold the request.
  *
  * Calendar counters expire at a fixed time (their window's end plus a grace), so their TTL is
- * set when a settlement creates them, not on every charge; the rolling hash is trimmed only when
- * a charge opened a new bucket.
+ * set when a settlement creates them, not on every charge; the rolling hash's expiry is checked,
+ * and the hash trimmed, only when a charge opened a new bucket.
  */
 const SETTLE = `${ROLL_LIB}
 local n, nr, nc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -370,15 +383,16 @@ for g = 1, nc do
   if sum > 0 and redis.call('EXISTS', KEYS[b + 1]) == 1 then
     local amount = int(sum)
     if tonumber(bucket) >= oldest then
-      local bucketTotal = addToRoll(KEYS[b + 2], bucket, amount)
-      -- The hash lives until its newest bucket leaves the window: a request admitted in an older
-      -- bucket that settles late must not bring that forward (PTTL is -1 for a fresh hash).
-      if redis.call('PTTL', KEYS[b + 2]) < tonumber(ARGV[a + 1]) then
-        redis.call('PEXPIRE', KEYS[b + 2], ARGV[a + 1])
-      end
-      -- A scope charged but never admitted (a provider) is not recounted by admission.
-      if bucketTotal == sum and redis.call('HLEN', KEYS[b + 2]) > 2 * tonumber(ARGV[7]) then
-        recount(KEYS[b + 2], oldest)
+      -- Only a charge that opens a bucket can move the hash's expiry: the first charge of every
+      -- bucket (and the seed) already made it last until that bucket leaves the window.
+      if addToRoll(KEYS[b + 2], bucket, amount) == sum then
+        -- The hash lives until its newest bucket leaves the window: a request admitted in an older
+        -- bucket that settles late must not bring that forward (PTTL is -1 for a fresh hash).
+        if redis.call('PTTL', KEYS[b + 2]) < tonumber(ARGV[a + 1]) then
+          redis.call('PEXPIRE', KEYS[b + 2], ARGV[a + 1])
+        end
+        -- A scope charged but never admitted (a provider) is not recounted by admission.
+        if redis.call('HLEN', KEYS[b + 2]) > 2 * tonumber(ARGV[7]) then recount(KEYS[b + 2], oldest) end
       end
     end
     for w = 1, 3 do

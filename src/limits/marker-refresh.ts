@@ -14,7 +14,7 @@ export class MarkerRefreshes {
   /** When each scope was last claimed (ms). */
   private readonly claimed = new ScopeMemo<number>(MAX_SCOPES);
 
-  constructor(private readonly intervalMs = 60_000) {}
+  constructor(readonly intervalMs = 60_000) {}
 
   /**
    * True when the scope's keys are due a refresh, which the caller then performs (the claim is

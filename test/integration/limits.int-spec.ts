@@ -492,6 +492,44 @@ describe('LimitsEngine (Redis)', () => {
       expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({ spent: '0.25' });
     });
 
+    it('should expire the rpm, slot and reservation keys it creates, refreshing them every 10 s', async () => {
+      const s = setup();
+      const u = user({ rpm: 100, concurrentSessions: 5 });
+      const keys = ['rpm', 'inflight', 'resv'].map((part) => `${s.prefix}user:${u.id}:${part}`);
+      const ttls = () => Promise.all(keys.map((key) => redisA.pttl(key)));
+      const held = admitted(await admit(s.a, [u], '1'));
+      // The rpm zset outlives its 60 s window, the slots their 30 min, by twice the interval.
+      const [rpm, inflight, resv] = await ttls();
+      expect(rpm).toBeGreaterThan(75_000);
+      expect(rpm).toBeLessThanOrEqual(80_000);
+      for (const ttl of [inflight, resv]) {
+        expect(ttl).toBeGreaterThan(30 * 60_000 + 15_000);
+        expect(ttl).toBeLessThanOrEqual(30 * 60_000 + 20_000);
+      }
+
+      // Within the interval, adding to keys that exist leaves their TTLs alone.
+      await Promise.all(keys.map((key) => redisA.pexpire(key, 5_000)));
+      s.clock.advance(4_000);
+      const second = admitted(await admit(s.a, [u], '1'));
+      for (const ttl of await ttls()) expect(ttl).toBeLessThanOrEqual(5_000);
+      // After it, the next admission refreshes them.
+      s.clock.advance(6_001);
+      const third = admitted(await admit(s.a, [u], '1'));
+      for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(60_000);
+
+      // Keys gone between two refreshes (expired, or lost) are created with a TTL all the same.
+      for (const reservation of [held, second, third]) await s.a.settle(reservation, '0.5');
+      await redisA.del(...keys);
+      s.clock.advance(1_000);
+      admitted(await admit(s.a, [u], '1'));
+      for (const [index, ttl] of (await ttls()).entries()) {
+        expect({ key: keys[index], expires: ttl > 60_000 }).toEqual({
+          key: keys[index],
+          expires: true,
+        });
+      }
+    });
+
     it("should not shorten the rolling window's lifetime when an older admission settles late", async () => {
       const s = setup();
       const u = user({ usd5h: '100' });
