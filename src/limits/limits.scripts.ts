@@ -17,7 +17,10 @@ import { LuaScript } from '../common/redis/lua-script';
  * large numbers in exponent notation, and Redis 7.0 turns a number argument into text with
  * `%.17g`, whose glibc implementation divides in multi-precision arithmetic. Those conversions
  * (and `%.0f`, the same code) were ~9 % of Redis' CPU per admit + settle (`perf` of
- * `npm run bench:limits`); `%d` of an integer takes the plain integer path.
+ * `npm run bench:limits`); `%d` of an integer takes the plain integer path. The other way, text
+ * known to hold a number is read with `+ 0`: Lua 5.1's `tonumber` runs `strtod` twice per string
+ * (a check, then the conversion), and those calls were 9 % of Redis' instructions (callgrind);
+ * `tonumber` stays only where a value may be missing (`false` from Redis, nil).
  */
 export const SCOPE_KEY_PARTS = [
   'base',
@@ -50,13 +53,13 @@ local function recount(key, oldest)
   local sum, low, stored = 0, -1, false
   local fields = redis.call('HGETALL', key)
   for i = 1, #fields, 2 do
-    local b = tonumber(fields[i])
+    local b = fields[i] + 0
     if b < 0 then
       stored = true
     elseif b < oldest then
       redis.call('HDEL', key, fields[i])
     else
-      local v = tonumber(fields[i + 1])
+      local v = fields[i + 1] + 0
       sum = sum + v
       if v > 0 and (low < 0 or b < low) then low = b end
     end
@@ -69,9 +72,9 @@ local function addToRoll(key, bucket, amount)
   local total = redis.call('HINCRBY', key, bucket, amount)
   local agg = redis.call('HMGET', key, SUM, LOW)
   if agg[1] then
-    local low = tonumber(agg[2] or '-1')
-    if low < 0 or tonumber(bucket) < low then
-      redis.call('HSET', key, SUM, int(tonumber(agg[1]) + tonumber(amount)), LOW, bucket)
+    local low = (agg[2] or '-1') + 0
+    if low < 0 or bucket + 0 < low then
+      redis.call('HSET', key, SUM, int(agg[1] + amount), LOW, bucket)
     else
       redis.call('HINCRBY', key, SUM, amount)
     end
@@ -106,13 +109,13 @@ end
  */
 const ADMIT = `${ROLL_LIB}
 local K, P, H = 9, 9, 15
-local now, nowArg, slotTtl = tonumber(ARGV[2]), ARGV[2], ARGV[3]
+local now, nowArg, slotTtl = ARGV[2] + 0, ARGV[2], ARGV[3]
 local rpmKeyTtl, slotKeysTtl = ARGV[14], ARGV[15]
-local rollOldest, rollBuckets, rollBucketMs = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local rpmWindow = tonumber(ARGV[8])
-local rpmCutoff, slotExpiry = int(now - rpmWindow), int(now + tonumber(slotTtl))
-local resets = {tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])}
-local S, R = tonumber(ARGV[12]), tonumber(ARGV[13])
+local rollOldest, rollBuckets, rollBucketMs = ARGV[4] + 0, ARGV[5] + 0, ARGV[6] + 0
+local rpmWindow = ARGV[8] + 0
+local rpmCutoff, slotExpiry = int(now - rpmWindow), int(now + slotTtl)
+local resets = {ARGV[9] + 0, ARGV[10] + 0, ARGV[11] + 0}
+local S, R = ARGV[12] + 0, ARGV[13] + 0
 local names = {'5h', 'daily', 'weekly', 'monthly', 'total'}
 
 -- Each scope's marker and calendar counters in one read: a missing marker ends the call.
@@ -128,9 +131,9 @@ local reqs, users = {}, {}
 for s = 1, S do users[s] = {} end
 local a = H + S * P + 1
 for r = 1, R do
-  local q = {id = ARGV[a], reserveArg = ARGV[a + 1], reserve = tonumber(ARGV[a + 1]), scopes = {}}
-  for j = 1, tonumber(ARGV[a + 2]) do
-    local s = tonumber(ARGV[a + 2 + j])
+  local q = {id = ARGV[a], reserveArg = ARGV[a + 1], reserve = ARGV[a + 1] + 0, scopes = {}}
+  for j = 1, ARGV[a + 2] + 0 do
+    local s = ARGV[a + 2 + j] + 0
     q.scopes[j] = s
     users[s][#users[s] + 1] = q.id
   end
@@ -142,15 +145,15 @@ end
 local state = {}
 for s = 1, S do
   local k, p = (s - 1) * K, H + (s - 1) * P
-  local st = {rpm = tonumber(ARGV[p + 1]), conc = tonumber(ARGV[p + 2]), limits = {},
+  local st = {rpm = ARGV[p + 1] + 0, conc = ARGV[p + 2] + 0, limits = {},
     refresh = ARGV[p + 8] == '1', refreshKeys = ARGV[p + 9] == '1', rpmCount = 0, rpmOldest = -1, rpmIds = {}, rpmAdds = {},
     held = {}, prev = {}, resvOrder = {}, resvArgs = {}, touched = false}
-  for w = 1, 5 do st.limits[w] = tonumber(ARGV[p + 2 + w]) end
+  for w = 1, 5 do st.limits[w] = ARGV[p + 2 + w] + 0 end
   if st.rpm >= 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', rpmCutoff)
     st.rpmCount = redis.call('ZCARD', KEYS[k + 2])
     if st.rpmCount > 0 then
-      st.rpmOldest = tonumber(redis.call('ZRANGE', KEYS[k + 2], '0', '0', 'WITHSCORES')[2])
+      st.rpmOldest = redis.call('ZRANGE', KEYS[k + 2], '0', '0', 'WITHSCORES')[2] + 0
     end
   end
   st.rpmStored = st.rpmCount
@@ -169,7 +172,7 @@ for s = 1, S do
   for j, id in ipairs(ids) do fields[j + 1] = 'r:' .. id end
   st.inflight = redis.call('ZCARD', KEYS[k + 3])
   local resv = redis.call('HMGET', KEYS[k + 4], unpack(fields))
-  st.reserved = tonumber(resv[1] or '0')
+  st.reserved = (resv[1] or '0') + 0
   -- No slot held means no inflight key; no sum may mean no resv key (or reservations of 0).
   st.refreshSlots = st.refreshKeys or st.inflight == 0 or not resv[1]
   st.storedReserved = st.reserved
@@ -178,7 +181,7 @@ for s = 1, S do
   -- its one slot and is counted once. No ZMSCORE of the two zsets is needed to know it.
   for j, id in ipairs(ids) do
     if resv[j + 1] then
-      st.prev[id] = tonumber(resv[j + 1])
+      st.prev[id] = resv[j + 1] + 0
       st.held[id] = true
       st.rpmIds[id] = true
     end
@@ -186,13 +189,13 @@ for s = 1, S do
 
   -- Rolling window: the stored sum, unless its oldest bucket slid out (or it is not known).
   local agg = redis.call('HMGET', KEYS[k + 5], SUM, LOW)
-  local spent5h, low = tonumber(agg[1]), tonumber(agg[2] or '-1')
+  local spent5h, low = tonumber(agg[1]), (agg[2] or '-1') + 0
   if not spent5h or (low >= 0 and low < rollOldest) then
     spent5h, low = recount(KEYS[k + 5], rollOldest)
   end
   st.rollOldestSpent = low
   st.spent = {spent5h}
-  for w = 2, 5 do st.spent[w] = tonumber(counters[s][w] or '0') end
+  for w = 2, 5 do st.spent[w] = (counters[s][w] or '0') + 0 end
   state[s] = st
 end
 
@@ -201,7 +204,7 @@ local function rollRetry(key, need)
   local buckets, fields = {}, redis.call('HGETALL', key)
   for i = 1, #fields, 2 do
     local b = tonumber(fields[i])
-    if b and b >= rollOldest then buckets[#buckets + 1] = {b, tonumber(fields[i + 1])} end
+    if b and b >= rollOldest then buckets[#buckets + 1] = {b, fields[i + 1] + 0} end
   end
   table.sort(buckets, function(x, y) return x[1] < y[1] end)
   local freed = 0
@@ -339,8 +342,8 @@ return replies
  * and the hash trimmed, only when a charge opened a new bucket.
  */
 const SETTLE = `${ROLL_LIB}
-local n, nr, nc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local oldest = tonumber(ARGV[4])
+local n, nr, nc = ARGV[1] + 0, ARGV[2] + 0, ARGV[3] + 0
+local oldest = ARGV[4] + 0
 local ids, fresh, replies = {}, {}, {}
 for i = 1, n do
   ids[i] = ARGV[7 + i]
@@ -350,9 +353,9 @@ end
 local a = 8 + n
 for g = 1, nr do
   local inflight, resv = KEYS[n + 2 * g - 1], KEYS[n + 2 * g]
-  local m, members, fields = tonumber(ARGV[a]), {}, {}
+  local m, members, fields = ARGV[a] + 0, {}, {}
   for j = 1, m do
-    local i = tonumber(ARGV[a + j])
+    local i = ARGV[a + j] + 0
     if fresh[i] then
       members[#members + 1] = ids[i]
       fields[#fields + 1] = 'r:' .. ids[i]
@@ -365,7 +368,7 @@ for g = 1, nr do
     for j, field in ipairs(fields) do
       if amounts[j] then
         held[#held + 1] = field
-        total = total + tonumber(amounts[j])
+        total = total + amounts[j]
       end
     end
     if #held > 0 then
@@ -376,23 +379,23 @@ for g = 1, nr do
 end
 for g = 1, nc do
   local b = n + 2 * nr + (g - 1) * 6
-  local bucket, m, sum = ARGV[a], tonumber(ARGV[a + 6]), 0
+  local bucket, m, sum = ARGV[a], ARGV[a + 6] + 0, 0
   for j = 1, m do
-    if fresh[tonumber(ARGV[a + 5 + 2 * j])] then sum = sum + tonumber(ARGV[a + 6 + 2 * j]) end
+    if fresh[ARGV[a + 5 + 2 * j] + 0] then sum = sum + ARGV[a + 6 + 2 * j] end
   end
   if sum > 0 and redis.call('EXISTS', KEYS[b + 1]) == 1 then
     local amount = int(sum)
-    if tonumber(bucket) >= oldest then
+    if bucket + 0 >= oldest then
       -- Only a charge that opens a bucket can move the hash's expiry: the first charge of every
       -- bucket (and the seed) already made it last until that bucket leaves the window.
       if addToRoll(KEYS[b + 2], bucket, amount) == sum then
         -- The hash lives until its newest bucket leaves the window: a request admitted in an older
         -- bucket that settles late must not bring that forward (PTTL is -1 for a fresh hash).
-        if redis.call('PTTL', KEYS[b + 2]) < tonumber(ARGV[a + 1]) then
+        if redis.call('PTTL', KEYS[b + 2]) < ARGV[a + 1] + 0 then
           redis.call('PEXPIRE', KEYS[b + 2], ARGV[a + 1])
         end
         -- A scope charged but never admitted (a provider) is not recounted by admission.
-        if redis.call('HLEN', KEYS[b + 2]) > 2 * tonumber(ARGV[7]) then recount(KEYS[b + 2], oldest) end
+        if redis.call('HLEN', KEYS[b + 2]) > 2 * ARGV[7] then recount(KEYS[b + 2], oldest) end
       end
     end
     for w = 1, 3 do
