@@ -145,9 +145,12 @@ end
 local state = {}
 for s = 1, S do
   local k, p = (s - 1) * K, H + (s - 1) * P
+  -- Every field is in the constructor, which sizes the table once (a field added later grows it).
   local st = {rpm = ARGV[p + 1] + 0, conc = ARGV[p + 2] + 0, limits = {},
-    refresh = ARGV[p + 8] == '1', refreshKeys = ARGV[p + 9] == '1', rpmCount = 0, rpmOldest = -1, rpmIds = {}, rpmAdds = {},
-    held = {}, prev = {}, resvOrder = {}, resvArgs = {}, touched = false}
+    refresh = ARGV[p + 8] == '1', refreshKeys = ARGV[p + 9] == '1', refreshSlots = false,
+    rpmCount = 0, rpmStored = 0, rpmOldest = -1, rpmIds = {}, rpmAdds = {}, inflight = 0,
+    held = {}, prev = {}, reserved = 0, storedReserved = 0, resvOrder = {}, resvArgs = {},
+    rollOldestSpent = -1, spent = false, touched = false}
   for w = 1, 5 do st.limits[w] = ARGV[p + 2 + w] + 0 end
   if st.rpm >= 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[k + 2], '-inf', rpmCutoff)

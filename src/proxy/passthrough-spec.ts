@@ -1,5 +1,5 @@
 import { anthropicStreamErrorFrame } from '../protocols/anthropic-messages/anthropic-messages.errors';
-import { anthropicMessageSummary } from '../protocols/anthropic-messages/anthropic-messages.usage';
+import { anthropicMessageSummaryOfBytes } from '../protocols/anthropic-messages/anthropic-messages.usage';
 import { replaceModelInJson } from '../protocols/anthropic-messages/anthropic-messages.request';
 import { isRecord } from '../protocols/common/json-narrowing';
 import { IrUsage } from '../protocols/ir/ir-usage';
@@ -20,8 +20,8 @@ export interface PassThroughSpec {
   body: Buffer;
   headers: Record<string, string>;
   createTap(): StreamTap;
-  /** Usage and stop reason of a non-streaming answer body. */
-  summarize(body: unknown): { usage: IrUsage; stopReason: string | null };
+  /** Usage and stop reason of a non-streaming answer's bytes; throws when they are not JSON. */
+  summarize(body: Buffer): { usage: IrUsage; stopReason: string | null };
   /** The client protocol's in-band error, for failures after the first byte. */
   errorFrame(status: number, message: string): string;
 }
@@ -49,7 +49,7 @@ export function passThroughSpec(
       body,
       headers: context.forwardHeaders,
       createTap: () => new AnthropicTap(),
-      summarize: (parsed) => anthropicMessageSummary(parsed),
+      summarize: anthropicMessageSummaryOfBytes,
       errorFrame: (status, message) =>
         anthropicStreamErrorFrame(status, message, context.requestId),
     };
@@ -70,8 +70,11 @@ export function passThroughSpec(
     body,
     headers: { accept: context.stream ? 'text/event-stream' : 'application/json' },
     createTap: () => new DecoderTap(adapter, conversion),
-    summarize: (parsed) => {
-      const decoded = adapter.decodeResponse(parsed, conversion);
+    summarize: (raw) => {
+      const decoded = adapter.decodeResponse(
+        JSON.parse(raw.toString('utf8')) as unknown,
+        conversion,
+      );
       return { usage: decoded.usage, stopReason: decoded.stopReason };
     },
     errorFrame: (status, message) =>

@@ -6,7 +6,7 @@ import { UsageStatus } from '../billing/usage-record.entity';
 import { UsageRecorder } from '../billing/usage-recorder.service';
 import { GatewayError, GatewayErrorCode } from '../common/errors/gateway-error';
 import { isModelAllowed } from '../routing/model-patterns';
-import { anthropicMessageSummary } from '../protocols/anthropic-messages/anthropic-messages.usage';
+import { anthropicMessageSummaryOfBytes } from '../protocols/anthropic-messages/anthropic-messages.usage';
 import { replaceModelInJson } from '../protocols/anthropic-messages/anthropic-messages.request';
 import { ConversionContext } from '../protocols/protocol-adapter';
 import { ProviderType } from '../providers/provider.entity';
@@ -327,7 +327,7 @@ export class ProxyPipeline {
       return;
     }
     try {
-      const summary = spec.summarize(JSON.parse(body.toString('utf8')));
+      const summary = spec.summarize(body);
       outcome.usage = summary.usage;
       outcome.stopReason = summary.stopReason;
       outcome.status = UsageStatus.Success;
@@ -436,7 +436,7 @@ function countTokensSpec(
         : replaceModelInJson(context.rawBody, context.model, candidate.upstreamModel),
     headers: context.forwardHeaders,
     createTap: () => new AnthropicTap(),
-    summarize: (parsed) => anthropicMessageSummary(parsed),
+    summarize: anthropicMessageSummaryOfBytes,
     errorFrame: () => '',
   };
 }

@@ -281,6 +281,32 @@ describe('Gateway: Anthropic Messages', () => {
       expect(await openAiShape.json()).toMatchObject({ object: 'list' });
     });
 
+    it('should relay a 200 that is not JSON as it came, and record it as an error', async () => {
+      const text = '{"id":"msg_1","content":[{"type":"text","text":"cut off';
+      upstream.enqueue({ kind: 'raw-json', text });
+      const response = await post({ 'x-api-key': caller.key }, minimal);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(text);
+      const row = await waitForRequest(db, response.headers.get('x-cch-request-id'));
+      expect(row).toMatchObject({ status: 'error', error_class: 'upstream_invalid_json' });
+    });
+
+    it('should meter a 200 from the bytes, whatever the order and spacing of its fields', async () => {
+      const text = `{ "usage" : { "input_tokens" : 5, "output_tokens" : 9 } ,
+        "content": [{"type": "text", "text": "{\\"usage\\": {\\"output_tokens\\": 1000}}"}],
+        "stop_reason" : "max_tokens", "model": "${MODEL}", "type": "message" }`;
+      upstream.enqueue({ kind: 'raw-json', text });
+      const response = await post({ 'x-api-key': caller.key }, minimal);
+      expect(await response.text()).toBe(text);
+      const row = await waitForRequest(db, response.headers.get('x-cch-request-id'));
+      expect(row).toMatchObject({
+        status: 'success',
+        input_tokens: '5',
+        output_tokens: '9',
+        stop_reason: 'max_tokens',
+      });
+    });
+
     it('should return an upstream 400 as it is, without failover', async () => {
       upstream.enqueue({
         kind: 'status',

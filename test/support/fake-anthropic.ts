@@ -14,6 +14,8 @@ export type FakeBehaviour =
       delayMs?: number;
     }
   | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
+  /** A 200 `application/json` answer of these exact bytes (which need not be JSON). */
+  | { kind: 'raw-json'; text: string }
   | { kind: 'drop' }
   | { kind: 'hang' }
   | { kind: 'stream-error-before-content' }
@@ -90,6 +92,10 @@ export class FakeAnthropic extends FakeUpstreamServer<FakeBehaviour> {
           },
           behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {},
         );
+      case 'raw-json':
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(behaviour.text);
+        return;
       case 'drop':
         request.socket.destroy();
         return;

@@ -5,8 +5,10 @@ import { formatSseEvent } from '../sse/sse-writer';
 import {
   AnthropicStreamTap,
   anthropicMessageSummary,
+  anthropicMessageSummaryOfBytes,
   usageFromAnthropic,
 } from './anthropic-messages.usage';
+import { JsonScanError } from '../common/json-scan';
 
 const FIXTURES = join(__dirname, '../../../test/fixtures/anthropic');
 
@@ -137,6 +139,47 @@ describe(anthropicMessageSummary.name, () => {
   it('should return null stop reason when stop_reason is null', () => {
     expect(anthropicMessageSummary({ model: 'm', stop_reason: null }).stopReason).toBeNull();
   });
+});
+
+describe(anthropicMessageSummaryOfBytes.name, () => {
+  const bodies: Record<string, string> = {
+    fixture: readFileSync(join(FIXTURES, 'message-tool-use.json'), 'utf8'),
+    'usage before content, spaced out': `{ "usage" : {"input_tokens": 3, "output_tokens": 4} ,
+      "content": [{"type": "text", "text": "a \\"quoted\\" usage: {}"}], "stop_reason": "end_turn" }`,
+    'duplicated keys, the last one counts': JSON.stringify({ usage: { output_tokens: 1 } }).replace(
+      '}}',
+      '},"usage":{"output_tokens":7},"model":"a","model":"b"}',
+    ),
+    'escaped key and value': '{"stop\\u005freason":"max\\u005ftokens","usage":{"input_tokens":2}}',
+    'nulls and wrong types': '{"usage":null,"stop_reason":null,"model":5}',
+    'usage not an object': '{"usage":[1,2],"stop_reason":"end_turn"}',
+    'no usage at all': '{"type":"message","content":[]}',
+    'a document that is not an object': '["usage", {"output_tokens": 1}]',
+    'a string document': '"oops"',
+  };
+
+  it.each(Object.entries(bodies))('should read what JSON.parse would: %s', (_, text) => {
+    const expected = anthropicMessageSummary(JSON.parse(text));
+    expect(anthropicMessageSummaryOfBytes(Buffer.from(text))).toEqual(expected);
+  });
+
+  it('should read the last usage of duplicates and decode escapes', () => {
+    const text = bodies['duplicated keys, the last one counts'];
+    expect(anthropicMessageSummaryOfBytes(Buffer.from(text))).toMatchObject({
+      usage: { outputTokens: 7 },
+      model: 'b',
+    });
+    expect(
+      anthropicMessageSummaryOfBytes(Buffer.from(bodies['escaped key and value'])).stopReason,
+    ).toBe('max_tokens');
+  });
+
+  it.each(['', '{"usage":{"output_tokens":1}', '{"usage":{}} trailing', '{"a":tru}'])(
+    'should throw on bytes that are not one JSON value: %j',
+    (text) => {
+      expect(() => anthropicMessageSummaryOfBytes(Buffer.from(text))).toThrow(JsonScanError);
+    },
+  );
 });
 
 describe(AnthropicStreamTap.name, () => {

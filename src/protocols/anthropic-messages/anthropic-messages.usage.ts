@@ -3,6 +3,14 @@
  * untrusted upstream JSON: nothing here throws on a bad shape, it reads what it can.
  */
 import { isRecord, isTokenCount, stringOrNull, tokenCount } from '../common/json-narrowing';
+import {
+  jsonStringAt,
+  JsonSpan,
+  keyIs,
+  parseJsonSpan,
+  skipJsonValue,
+  walkDocument,
+} from '../common/json-scan';
 import { emptyUsage, IrUsage } from '../ir/ir-usage';
 import { SseEvent } from '../sse/sse-parser';
 
@@ -43,17 +51,45 @@ export function usageFromAnthropic(usage: unknown): IrUsage {
   };
 }
 
-/** Usage, stop reason and model of a non-streaming Messages response. */
-export function anthropicMessageSummary(body: unknown): {
+export interface AnthropicMessageSummary {
   usage: IrUsage;
   stopReason: string | null;
   model: string | null;
-} {
+}
+
+/** Usage, stop reason and model of a non-streaming Messages response. */
+export function anthropicMessageSummary(body: unknown): AnthropicMessageSummary {
   if (!isRecord(body)) return { usage: emptyUsage(), stopReason: null, model: null };
   return {
     usage: usageFromAnthropic(body.usage),
     stopReason: stringOrNull(body.stop_reason),
     model: stringOrNull(body.model),
+  };
+}
+
+/**
+ * `anthropicMessageSummary` of a response's bytes, without parsing the whole answer: a passed-
+ * through answer goes to the client as the bytes received, and only these three fields are read
+ * from it, so its content (nearly all of it) is skipped and only `usage` becomes objects. Throws
+ * `JsonScanError` when the bytes are not one JSON value (`json-scan` says what it leaves
+ * unchecked); a duplicated key counts with its last value, as in `JSON.parse`.
+ */
+export function anthropicMessageSummaryOfBytes(raw: Buffer): AnthropicMessageSummary {
+  let usage: JsonSpan | null = null;
+  let stopReason: JsonSpan | null = null;
+  let model: JsonSpan | null = null;
+  const isObject = walkDocument(raw, (key, valueStart) => {
+    const span = { start: valueStart, end: skipJsonValue(raw, valueStart) };
+    if (keyIs(raw, key, 'usage')) usage = span;
+    else if (keyIs(raw, key, 'stop_reason')) stopReason = span;
+    else if (keyIs(raw, key, 'model')) model = span;
+    return span.end;
+  });
+  if (!isObject) return { usage: emptyUsage(), stopReason: null, model: null };
+  return {
+    usage: usageFromAnthropic(usage ? parseJsonSpan(raw, usage) : undefined),
+    stopReason: stopReason ? jsonStringAt(raw, stopReason) : null,
+    model: model ? jsonStringAt(raw, model) : null,
   };
 }
 
