@@ -158,26 +158,45 @@ describe(anthropicMessageSummaryOfBytes.name, () => {
     'a string document': '"oops"',
   };
 
+  // Scanned whatever their size (small answers are parsed, where JSON.parse is faster).
+  const scan = (text: string) => anthropicMessageSummaryOfBytes(Buffer.from(text), 0);
+
   it.each(Object.entries(bodies))('should read what JSON.parse would: %s', (_, text) => {
     const expected = anthropicMessageSummary(JSON.parse(text));
+    expect(scan(text)).toEqual(expected);
     expect(anthropicMessageSummaryOfBytes(Buffer.from(text))).toEqual(expected);
+  });
+
+  it('should scan a large answer and still read only its top level', () => {
+    const text = JSON.stringify({
+      content: [{ type: 'text', text: '{"usage":{"output_tokens":1000}}'.repeat(100) }],
+      usage: { output_tokens: 8 },
+      stop_reason: 'end_turn',
+    });
+    expect(text.length).toBeGreaterThan(2048);
+    expect(anthropicMessageSummaryOfBytes(Buffer.from(text))).toEqual(
+      anthropicMessageSummary(JSON.parse(text)),
+    );
+    expect(anthropicMessageSummaryOfBytes(Buffer.from(text)).usage.outputTokens).toBe(8);
+    expect(() => anthropicMessageSummaryOfBytes(Buffer.from(text.slice(0, -1)))).toThrow(
+      JsonScanError,
+    );
   });
 
   it('should read the last usage of duplicates and decode escapes', () => {
     const text = bodies['duplicated keys, the last one counts'];
-    expect(anthropicMessageSummaryOfBytes(Buffer.from(text))).toMatchObject({
+    expect(scan(text)).toMatchObject({
       usage: { outputTokens: 7 },
       model: 'b',
     });
-    expect(
-      anthropicMessageSummaryOfBytes(Buffer.from(bodies['escaped key and value'])).stopReason,
-    ).toBe('max_tokens');
+    expect(scan(bodies['escaped key and value']).stopReason).toBe('max_tokens');
   });
 
   it.each(['', '{"usage":{"output_tokens":1}', '{"usage":{}} trailing', '{"a":tru}'])(
     'should throw on bytes that are not one JSON value: %j',
     (text) => {
-      expect(() => anthropicMessageSummaryOfBytes(Buffer.from(text))).toThrow(JsonScanError);
+      expect(() => scan(text)).toThrow(JsonScanError);
+      expect(() => anthropicMessageSummaryOfBytes(Buffer.from(text))).toThrow(SyntaxError);
     },
   );
 });

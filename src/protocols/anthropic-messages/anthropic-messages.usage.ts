@@ -68,13 +68,26 @@ export function anthropicMessageSummary(body: unknown): AnthropicMessageSummary 
 }
 
 /**
- * `anthropicMessageSummary` of a response's bytes, without parsing the whole answer: a passed-
- * through answer goes to the client as the bytes received, and only these three fields are read
- * from it, so its content (nearly all of it) is skipped and only `usage` becomes objects. Throws
- * `JsonScanError` when the bytes are not one JSON value (`json-scan` says what it leaves
- * unchecked); a duplicated key counts with its last value, as in `JSON.parse`.
+ * From this size on, an answer is scanned rather than parsed. The scan costs about the same
+ * whatever the size (~4.5 µs: it skips long strings with memchr), `JSON.parse` about 2 µs per
+ * KB: 2.2 against 4.6 µs at 300 bytes, even at ~2 KB, 23 against 4.8 µs at 10 KB (Node 20).
  */
-export function anthropicMessageSummaryOfBytes(raw: Buffer): AnthropicMessageSummary {
+const SCAN_FROM_BYTES = 2048;
+
+/**
+ * `anthropicMessageSummary` of a response's bytes. A passed-through answer goes to the client as
+ * the bytes received and only these three fields are read from it, so a large one is scanned:
+ * its content (nearly all of it) is skipped and only `usage` becomes objects (`json-scan` says
+ * what the scan leaves unchecked; a duplicated key counts with its last value, as in
+ * `JSON.parse`). Throws when the bytes are not one JSON value.
+ */
+export function anthropicMessageSummaryOfBytes(
+  raw: Buffer,
+  scanFromBytes = SCAN_FROM_BYTES,
+): AnthropicMessageSummary {
+  if (raw.length < scanFromBytes) {
+    return anthropicMessageSummary(JSON.parse(raw.toString('utf8')) as unknown);
+  }
   let usage: JsonSpan | null = null;
   let stopReason: JsonSpan | null = null;
   let model: JsonSpan | null = null;
