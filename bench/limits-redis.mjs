@@ -6,14 +6,19 @@
 // shared. See bench/README.md.
 import { createRequire } from 'node:module';
 import { startPrivateRedis } from './private-redis.mjs';
+import { callgrindEnv, callgrindPrefix, startCounting, stopAndCount } from './callgrind.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { lockBenchOrExit } from './bench-lock.mjs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CCH_DIR = process.env.BENCH_CCH_DIR ? resolve(process.env.BENCH_CCH_DIR) : ROOT;
-const REQUESTS = Number(process.env.BENCH_LIMITS_REQUESTS ?? 20_000);
-const RPM_FILL = Number(process.env.BENCH_LIMITS_RPM_FILL ?? 30_000);
+// Under callgrind Redis runs ~50 times slower: fewer requests, and an rpm window of 2,000.
+const CALLGRIND = process.env.BENCH_LIMITS_CALLGRIND === '1';
+const REQUESTS = Number(process.env.BENCH_LIMITS_REQUESTS ?? (CALLGRIND ? 2_000 : 20_000));
+const RPM_FILL = Number(process.env.BENCH_LIMITS_RPM_FILL ?? (CALLGRIND ? 2_000 : 30_000));
 const CONCURRENCY = Number(process.env.BENCH_LIMITS_CONCURRENCY ?? 32);
 const require = createRequire(join(CCH_DIR, 'package.json'));
 const Redis = require('ioredis');
@@ -28,11 +33,13 @@ const coalesceWrites = (() => {
   }
 })();
 
-async function startRedis() {
-  const { child, redis } = await startPrivateRedis(Redis, {
-    maxRetriesPerRequest: 1,
-    enableAutoPipelining: coalesceWrites === null,
-  });
+async function startRedis(prefix) {
+  const { child, redis } = await startPrivateRedis(
+    Redis,
+    { maxRetriesPerRequest: 1, enableAutoPipelining: coalesceWrites === null },
+    prefix,
+    prefix.length > 0 ? callgrindEnv() : process.env,
+  );
   coalesceWrites?.(redis);
   return { child, redis };
 }
@@ -73,7 +80,9 @@ function commandStats(info) {
 
 lockBenchOrExit('npm run bench:limits');
 
-const { child, redis } = await startRedis();
+const callgrindDir = CALLGRIND ? mkdtempSync(join(tmpdir(), 'cch-callgrind-')) : null;
+const callgrindOut = callgrindDir ? join(callgrindDir, 'redis.out') : null;
+const { child, redis } = await startRedis(callgrindOut ? callgrindPrefix(callgrindOut) : []);
 try {
   const clock = { value: Date.parse('2026-03-10T12:00:00Z') };
   const engine = new LimitsEngine(
@@ -106,10 +115,12 @@ try {
     node: process.cpuUsage(),
   };
   await redis.call('CONFIG', 'RESETSTAT');
+  if (CALLGRIND) startCounting(child.pid);
   const began = performance.now();
   // 1,000 requests per second of simulated time: the windows keep sliding while measured.
   await drive(engine, scopes, providerId, REQUESTS, CONCURRENCY, clock, (i) => start + i);
   const wallMs = performance.now() - began;
+  const instructions = CALLGRIND ? await stopAndCount(child.pid, callgrindOut) : null;
   const stats = commandStats(await redis.info('commandstats'));
   const cpu = cpuSeconds(await redis.info('cpu')) - before.cpu;
   const node = process.cpuUsage(before.node);
@@ -135,7 +146,23 @@ try {
   console.log(
     `| ${perRequest(cpu * 1e6)} | ${perRequest(scripts.usec)} | ${perRequest(inner)} | ${perRequest(node.user + node.system)} | ${Math.round(REQUESTS / (wallMs / 1000))} | ${perRequest(memoryGrowth)} |`,
   );
+  if (instructions !== null) {
+    // Times above were taken under valgrind; this count is the number to compare builds by.
+    console.log(
+      `Redis instructions per admit + settle (callgrind): ${Math.round(instructions / REQUESTS)}`,
+    );
+  }
 } finally {
   redis.disconnect();
-  child.kill('SIGKILL');
+  if (callgrindDir) {
+    // Stopped gently, valgrind removes the FIFOs it made in the temp directory.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(callgrindDir, { recursive: true, force: true });
+  } else {
+    child.kill('SIGKILL');
+  }
 }
