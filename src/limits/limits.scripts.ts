@@ -148,8 +148,8 @@ for s = 1, S do
   -- Every field is in the constructor, which sizes the table once (a field added later grows it).
   local st = {rpm = ARGV[p + 1] + 0, conc = ARGV[p + 2] + 0, limits = {},
     refresh = ARGV[p + 8] == '1', refreshKeys = ARGV[p + 9] == '1', refreshSlots = false,
-    rpmCount = 0, rpmStored = 0, rpmOldest = -1, rpmIds = {}, rpmAdds = {}, inflight = 0,
-    held = {}, prev = {}, reserved = 0, storedReserved = 0, resvOrder = {}, resvArgs = {},
+    rpmCount = 0, rpmStored = 0, rpmOldest = -1, rpmAdds = {}, inflight = 0,
+    prev = {}, reserved = 0, storedReserved = 0, resvOrder = {}, resvArgs = {},
     rollOldestSpent = -1, spent = false, touched = false}
   for w = 1, 5 do st.limits[w] = ARGV[p + 2 + w] + 0 end
   if st.rpm >= 0 then
@@ -181,12 +181,12 @@ for s = 1, S do
   st.storedReserved = st.reserved
   -- A request admitted again (ioredis resending after a reconnect) still has the reservation
   -- that was written with its slot and its rpm entry (and is removed with its slot): it keeps
-  -- its one slot and is counted once. No ZMSCORE of the two zsets is needed to know it.
+  -- its one slot and is counted once. No ZMSCORE of the two zsets is needed to know it. A
+  -- request with a prev reservation (held before, or admitted earlier in this batch) holds
+  -- a slot and an rpm entry already.
   for j, id in ipairs(ids) do
     if resv[j + 1] then
       st.prev[id] = resv[j + 1] + 0
-      st.held[id] = true
-      st.rpmIds[id] = true
     end
   end
 
@@ -221,7 +221,8 @@ end
 local function refusal(q)
   for j, s in ipairs(q.scopes) do
     local st, k = state[s], (s - 1) * K
-    if st.rpm >= 0 and st.rpmCount >= st.rpm and not st.rpmIds[q.id] then
+    local known = st.prev[q.id] ~= nil
+    if st.rpm >= 0 and st.rpmCount >= st.rpm and not known then
       -- The (count - rpm + 1) oldest must slide out; this batch's own entries are the newest.
       local index, retry = st.rpmCount - st.rpm, rpmWindow
       if index < st.rpmStored then
@@ -231,7 +232,7 @@ local function refusal(q)
       end
       return {'refused', 'rate', j, '', retry}
     end
-    if st.conc >= 0 and not st.held[q.id] and st.inflight >= st.conc then
+    if st.conc >= 0 and not known and st.inflight >= st.conc then
       return {'refused', 'concurrency', j, '', -1}
     end
     local others = st.reserved - (st.prev[q.id] or 0)
@@ -261,19 +262,16 @@ for r, q in ipairs(reqs) do
     for _, s in ipairs(q.scopes) do
       local st = state[s]
       st.touched = true
-      if st.rpm >= 0 then
-        if not st.rpmIds[q.id] then
-          st.rpmIds[q.id] = true
+      local before = st.prev[q.id]
+      if before == nil then
+        if st.rpm >= 0 then
           st.rpmAdds[#st.rpmAdds + 1] = q.id
           st.rpmCount = st.rpmCount + 1
         end
-        if st.rpmOldest < 0 then st.rpmOldest = now end
-      end
-      if not st.held[q.id] then
-        st.held[q.id] = true
         st.inflight = st.inflight + 1
       end
-      st.reserved = st.reserved - (st.prev[q.id] or 0) + q.reserve
+      if st.rpm >= 0 and st.rpmOldest < 0 then st.rpmOldest = now end
+      st.reserved = st.reserved - (before or 0) + q.reserve
       st.prev[q.id] = q.reserve
       if not st.resvArgs[q.id] then st.resvOrder[#st.resvOrder + 1] = q.id end
       st.resvArgs[q.id] = q.reserveArg
