@@ -12,11 +12,23 @@ export interface AdmitEntry {
 }
 
 /**
- * What the batch answered one admission: the script's reply for it, null = unavailable, or an
- * answer still to come (its scopes' baselines are being loaded) that must not hold up the rest.
+ * The script's answer to one admission: its own reply, and the spend of the call's scopes (sent
+ * once per call), with where the admission's scopes are among them.
  */
-export type AdmitAnswer =
-  { now: number; reply: unknown[] } | { later: Promise<AdmitAnswer> } | null;
+export interface AdmitReply {
+  now: number;
+  reply: unknown[];
+  /** Per scope of the call: the five windows' spend, then the oldest rolling bucket with spend. */
+  spent: unknown[];
+  /** The admission's scopes as indexes into the call's scopes. */
+  positions: number[];
+}
+
+/**
+ * What the batch answered one admission: the script's reply, null = unavailable, or an answer
+ * still to come (its scopes' baselines are being loaded) that must not hold up the rest.
+ */
+export type AdmitAnswer = AdmitReply | { later: Promise<AdmitAnswer> } | null;
 
 /**
  * The admissions of one script call: one instant, each scope once with one set of limits.

@@ -12,22 +12,28 @@ import {
   LimitScope,
 } from './limits.types';
 import { replyMicros } from './usd-micros';
+import type { AdmitReply } from './admit-batch';
 
-/** Values per scope in the admission script's 'ok' reply (see `admitScript`). */
-const SNAPSHOT_FIELDS = 10;
+/** Values per scope of the admission in the script's 'ok' reply (see `admitScript`). */
+const SLOT_FIELDS = 4;
+/** Values per scope of the call in the script's last reply, the spend. */
+const SPENT_FIELDS = 6;
 
 /**
- * What the admission script saw of each scope, from its 'ok' reply: per scope rpmCount,
- * rpmOldest, inflight, reserved, the five budget windows' spend, then the oldest rolling bucket
- * with spend (-1 if none), which `resetsAt` turns into the windows' reset instants.
+ * What the admission script saw of each scope: from the admission's 'ok' reply, per scope
+ * rpmCount, rpmOldest, inflight and reserved; from the call's spend, per scope the five budget
+ * windows' spend, then the oldest rolling bucket with spend (-1 if none), which `resetsAt` turns
+ * into the windows' reset instants.
  */
 export function readSnapshots(
-  reply: readonly unknown[],
+  answer: AdmitReply,
   scopes: readonly LimitScope[],
   resetsAt: (oldestRollingBucket: number) => Record<BudgetWindow, number | null>,
 ): ScopeSnapshot[] {
+  const { reply, spent, positions } = answer;
   return scopes.map((scope, index): ScopeSnapshot => {
-    const field = (offset: number) => reply[1 + index * SNAPSHOT_FIELDS + offset];
+    const field = (offset: number) => reply[1 + index * SLOT_FIELDS + offset];
+    const spend = (offset: number) => spent[positions[index] * SPENT_FIELDS + offset];
     return {
       scope,
       rpmCount: Number(field(0)),
@@ -35,9 +41,9 @@ export function readSnapshots(
       inflight: Number(field(2)),
       reserved: replyMicros(field(3)),
       spent: Object.fromEntries(
-        BUDGET_WINDOWS.map((window, w) => [window, replyMicros(field(4 + w))]),
+        BUDGET_WINDOWS.map((window, w) => [window, replyMicros(spend(w))]),
       ) as Record<BudgetWindow, bigint>,
-      resetsAt: resetsAt(Number(field(9))),
+      resetsAt: resetsAt(Number(spend(5))),
     };
   });
 }
@@ -45,11 +51,11 @@ export function readSnapshots(
 /** The result of one admission from its reply in the admission script's batch reply. */
 export function admitResult(
   request: AdmitRequest,
-  now: number,
+  answer: AdmitReply,
   reserve: bigint,
-  reply: readonly unknown[],
   resetsAt: (oldestRollingBucket: number) => Record<BudgetWindow, number | null>,
 ): AdmitResult {
+  const { now, reply } = answer;
   if (reply[0] === 'refused') {
     const kind = reply[1] as 'rate' | 'concurrency' | 'budget';
     const scope = request.scopes[Number(reply[2]) - 1];
@@ -67,7 +73,7 @@ export function admitResult(
     };
   }
   if (reply[0] !== 'ok') throw new Error('LimitsEngine: unexpected admit reply');
-  const snapshots = readSnapshots(reply, request.scopes, resetsAt);
+  const snapshots = readSnapshots(answer, request.scopes, resetsAt);
   return {
     ok: true,
     reservation: {

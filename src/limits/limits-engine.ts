@@ -182,7 +182,7 @@ export class LimitsEngine {
       while (answer !== null && 'later' in answer) answer = await answer.later;
       if (answer === null) return this.unavailable();
       const windows = this.calendar.at(answer.now);
-      return admitResult(request, answer.now, reserve, answer.reply, (rollOldest) => ({
+      return admitResult(request, answer, reserve, (rollOldest) => ({
         '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
         daily: windows.daily.resetAt,
         weekly: windows.weekly.resetAt,
@@ -416,13 +416,22 @@ export class LimitsEngine {
     if (Array.isArray(reply) && reply[0] === 'baseline') {
       return this.admitAroundSeeding(call, new Set(reply.slice(1).map((i) => Number(i) - 1)));
     }
-    if (!Array.isArray(reply) || reply.length !== call.entries.length) {
+    // One reply per admission, then the spend of the call's scopes.
+    if (!Array.isArray(reply) || reply.length !== call.entries.length + 1) {
       throw new Error('LimitsEngine: unexpected admit reply');
     }
     this.hooks.onAdmitAnswered?.();
-    return reply.map((answer: unknown) => {
+    const spent: unknown = reply[call.entries.length];
+    if (!Array.isArray(spent)) throw new Error('LimitsEngine: unexpected admit reply');
+    return call.entries.map((_, index) => {
+      const answer: unknown = reply[index];
       if (!Array.isArray(answer)) throw new Error('LimitsEngine: unexpected admit reply');
-      return { now: call.now, reply: answer as unknown[] };
+      return {
+        now: call.now,
+        reply: answer as unknown[],
+        spent: spent as unknown[],
+        positions: call.positions[index],
+      };
     });
   }
 

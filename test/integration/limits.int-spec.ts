@@ -311,6 +311,29 @@ describe('LimitsEngine (Redis)', () => {
       expect(usage?.windows['5h'].resetsAt?.toISOString()).toBe('2024-03-13T15:00:00.000Z');
     });
 
+    it("should report each scope's own spend, whatever the scopes of the others in its batch", async () => {
+      const s = setup();
+      const u = user({ usdDaily: '100' });
+      const k: LimitScope = { kind: 'key', id: randomUUID(), limits: { usdDaily: '10' } };
+      await s.a.settle(admitted(await admit(s.a, [k], '8')), '8'); // the key alone spent 8
+      // One turn, one script call: the scopes in two orders, and the key alone. Nothing is
+      // reserved, so what each may still spend does not depend on the order within the call.
+      const answers = await Promise.all([
+        admit(s.a, [u, k], '0'),
+        admit(s.a, [k, u], '0'),
+        admit(s.a, [k], '0'),
+        admit(s.a, [u], '0'),
+      ]);
+      // The key is the tighter scope where it is one: 10 − 8; the user alone: 100.
+      expect(answers.map((answer) => answer.headers['x-ratelimit-remaining-usd-daily'])).toEqual([
+        '2',
+        '2',
+        '2',
+        '100',
+      ]);
+      expect((await s.a.windowUsage(k))?.windows.daily).toMatchObject({ spent: '8' });
+    });
+
     it('should keep amounts far above 2^32 micro-dollars exact in every window', async () => {
       // The scripts write sums back as text: an amount must never turn into exponent notation or
       // lose digits on the way (4,000,000,123.456789 USD is ~2^52 micro-dollars).
