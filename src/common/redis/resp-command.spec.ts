@@ -33,10 +33,26 @@ describe('evalshaCommand', () => {
     ['the largest safe integers', [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]],
     ['numbers that are not safe integers', [1.5, -0.25, 1e21, 2 ** 60, Number.NaN]],
     ['multi-byte text', ['héllo', '日本語', '👩‍💻 emoji', 'tab\tand\r\nnewline']],
+    ['ASCII text around the short-text bound', ['x'.repeat(63), 'y'.repeat(64), 'z'.repeat(65)]],
+    [
+      'multi-byte text past the first char, short and long',
+      ['abcé', `${'a'.repeat(70)}é`, '\u007f\u0080'],
+    ],
   ])('should match ioredis byte for byte with %s', (_name, args) => {
     expect(encodedBytes(sha, ['k1', 'ключ'], args)).toEqual(
       ioredisBytes(sha, ['k1', 'ключ'], args),
     );
+  });
+
+  it('should write the same bytes for a key seen before, in one command or the next', () => {
+    // Keys are encoded once and copied afterwards; long ones (over 1 KB) are never kept.
+    const keys = ['cch:lim:user:u1:rpm', 'cch:lim:user:u1:rpm', 'ключ:é', 'k'.repeat(2_000)];
+    const first = encodedBytes(sha, keys, ['a', 1]);
+    expect(first).toEqual(ioredisBytes(sha, keys, ['a', 1]));
+    expect(encodedBytes(sha, [...keys].reverse(), [2])).toEqual(
+      ioredisBytes(sha, [...keys].reverse(), [2]),
+    );
+    expect(encodedBytes(sha, keys, ['a', 1])).toEqual(first);
   });
 
   it('should match with no keys at all', () => {

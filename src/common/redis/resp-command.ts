@@ -1,4 +1,5 @@
 import { Command } from 'ioredis';
+import { boundedMemo } from '../cache/bounded-memo';
 
 type Argument = string | number;
 
@@ -35,27 +36,51 @@ export function evalshaCommand(
   keys: readonly string[],
   args: readonly Argument[],
 ): Command {
-  const head: readonly Argument[] = ['evalsha', sha, keys.length];
-  const count = head.length + keys.length + args.length;
-  let size = 1 + digits(count) + 2;
-  for (const part of head) size += bulkSize(part);
-  for (const key of keys) size += bulkSize(key);
+  const count = 3 + keys.length + args.length;
+  const name = encodedBulk('evalsha');
+  const script = encodedBulk(sha);
+  let size = 1 + digits(count) + 2 + name.length + script.length + bulkSize(keys.length);
+  // Keys are the same few names call after call (a scope's nine), most of a command's bytes:
+  // each is encoded once, then copied.
+  const encodedKeys = keys.map(encodedBulk);
+  for (const key of encodedKeys) size += key.length;
   for (const arg of args) size += bulkSize(arg);
 
   // allocUnsafe: every byte is written below; commands under 4 KB come from Node's shared pool.
   const buffer = Buffer.allocUnsafe(size);
   let at = writeAscii(buffer, 0, '*');
   at = writeCrlf(buffer, writeInteger(buffer, at, count));
-  for (const part of head) at = writeBulk(buffer, at, part);
-  for (const key of keys) at = writeBulk(buffer, at, key);
+  at = copyInto(buffer, at, name);
+  at = copyInto(buffer, at, script);
+  at = writeBulk(buffer, at, keys.length);
+  for (const key of encodedKeys) at = copyInto(buffer, at, key);
   for (const arg of args) at = writeBulk(buffer, at, arg);
   if (at !== size) throw new Error(`RESP encoding wrote ${at} of ${size} bytes`);
   return new EncodedCommand('evalsha', buffer);
 }
 
+/**
+ * `$<n>\r\n<text>\r\n` of a key name or other text that recurs, encoded once. Past 20,000
+ * names (nine per scope and calendar day) the memo starts over.
+ */
+const encodedBulk = boundedMemo(
+  (text: string): Buffer => {
+    const bulk = Buffer.allocUnsafe(bulkSize(text));
+    if (writeBulk(bulk, 0, text) !== bulk.length) throw new Error('RESP bulk size mismatch');
+    return bulk;
+  },
+  20_000,
+  1_024,
+);
+
+function copyInto(buffer: Buffer, at: number, bytes: Buffer): number {
+  buffer.set(bytes, at);
+  return at + bytes.length;
+}
+
 /** Bytes of `$<n>\r\n<value>\r\n`. */
 function bulkSize(value: Argument): number {
-  const length = isPlainInteger(value) ? digits(value) : Buffer.byteLength(String(value));
+  const length = isPlainInteger(value) ? digits(value) : byteLength(String(value));
   return 1 + digits(length) + 2 + length + 2;
 }
 
@@ -66,9 +91,35 @@ function writeBulk(buffer: Buffer, at: number, value: Argument): number {
     return writeCrlf(buffer, writeInteger(buffer, next, value));
   }
   const text = String(value);
-  next = writeCrlf(buffer, writeInteger(buffer, next, Buffer.byteLength(text)));
-  return writeCrlf(buffer, next + buffer.write(text, next, 'utf8'));
+  next = writeCrlf(buffer, writeInteger(buffer, next, byteLength(text)));
+  return writeCrlf(buffer, writeText(buffer, next, text));
 }
+
+/** UTF-8 bytes of `text`; short ASCII text (ids, amounts) is measured without a native call. */
+function byteLength(text: string): number {
+  if (text.length <= SHORT_TEXT) {
+    let index = 0;
+    while (index < text.length && text.charCodeAt(index) <= 0x7f) index += 1;
+    if (index === text.length) return index;
+  }
+  return Buffer.byteLength(text);
+}
+
+/** Short ASCII text is copied char by char: cheaper than a call into `buffer.write`. */
+function writeText(buffer: Buffer, at: number, text: string): number {
+  if (text.length <= SHORT_TEXT) {
+    let index = 0;
+    for (; index < text.length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code > 0x7f) break;
+      buffer[at + index] = code;
+    }
+    if (index === text.length) return at + index;
+  }
+  return at + buffer.write(text, at, 'utf8');
+}
+
+const SHORT_TEXT = 64;
 
 /** Integers whose decimal form `writeInteger` produces; other numbers go through `String`. */
 function isPlainInteger(value: Argument): value is number {
