@@ -8,7 +8,8 @@ const MAX_SCOPES = 10_000;
  * When this process last refreshed each scope's long-lived keys (the baseline marker and the
  * all-time counter, whose TTL is weeks). Refreshing them on every admission and settlement was
  * two PEXPIREs per scope per request, about a tenth of the limits scripts' Redis calls; once a
- * minute per scope per process keeps them alive just as well.
+ * minute per scope per process keeps them alive just as well. A second instance, every 10 s,
+ * does the same for a scope's rpm, inflight and resv keys (see `admitScript`).
  */
 export class MarkerRefreshes {
   /** When each scope was last claimed (ms). */

@@ -91,8 +91,9 @@ function writeBulk(buffer: Buffer, at: number, value: Argument): number {
     return writeCrlf(buffer, writeInteger(buffer, next, value));
   }
   const text = String(value);
-  next = writeCrlf(buffer, writeInteger(buffer, next, byteLength(text)));
-  return writeCrlf(buffer, writeText(buffer, next, text));
+  const length = byteLength(text);
+  next = writeCrlf(buffer, writeInteger(buffer, next, length));
+  return writeCrlf(buffer, writeText(buffer, next, text, length));
 }
 
 /** UTF-8 bytes of `text`; short ASCII text (ids, amounts) is measured without a native call. */
@@ -105,18 +106,14 @@ function byteLength(text: string): number {
   return Buffer.byteLength(text);
 }
 
-/** Short ASCII text is copied char by char: cheaper than a call into `buffer.write`. */
-function writeText(buffer: Buffer, at: number, text: string): number {
-  if (text.length <= SHORT_TEXT) {
-    let index = 0;
-    for (; index < text.length; index += 1) {
-      const code = text.charCodeAt(index);
-      if (code > 0x7f) break;
-      buffer[at + index] = code;
-    }
-    if (index === text.length) return at + index;
-  }
-  return at + buffer.write(text, at, 'utf8');
+/**
+ * Writes `text`, of `length` UTF-8 bytes. Short ASCII text (as many bytes as chars: any other
+ * char takes two or more) is copied char by char, cheaper than a call into `buffer.write`.
+ */
+function writeText(buffer: Buffer, at: number, text: string, length: number): number {
+  if (length !== text.length || length > SHORT_TEXT) return at + buffer.write(text, at, 'utf8');
+  for (let index = 0; index < length; index += 1) buffer[at + index] = text.charCodeAt(index);
+  return at + length;
 }
 
 const SHORT_TEXT = 64;
