@@ -36,6 +36,15 @@ const Redis = require('ioredis');
 const { Client } = require('pg');
 const { jobOptions } = require(join(CCH_DIR, 'dist/src/jobs/job-options.js'));
 const { JobName, QueueName } = require(join(CCH_DIR, 'dist/src/jobs/queue-names.js'));
+/**
+ * Jobs as the build's gateways enqueue them: records as COPY text on the usage-ledger queue where
+ * the build has it (BENCH_LEDGER_JOBS_FORMAT=objects: the records as objects, as before).
+ */
+const COPY_JOBS =
+  QueueName.UsageLedger !== undefined && process.env.BENCH_LEDGER_JOBS_FORMAT !== 'objects';
+const { LEDGER_COPY_COLUMNS, ledgerCopyText } = require(
+  join(CCH_DIR, 'dist/src/billing/ledger-copy.js'),
+);
 /** CCH's request ids: time-ordered in builds that have them, random UUIDs before. */
 const timeOrderedIds =
   process.env.BENCH_LEDGER_IDS !== 'random' &&
@@ -174,7 +183,7 @@ try {
     );
   }
 
-  queue = new Queue(QueueName.UsageRecords, {
+  queue = new Queue(COPY_JOBS ? QueueName.UsageLedger : QueueName.UsageRecords, {
     prefix: 'cch',
     connection: { host: '127.0.0.1', port: redisPort },
   });
@@ -182,11 +191,25 @@ try {
   const [user, key, provider] = [randomUUID(), randomUUID(), randomUUID()];
   for (let job = 0; job < JOBS; job += 1) {
     const records = Array.from({ length: RECORDS }, () => usageRecord(user, key, provider));
-    await queue.add(
-      JobName.RecordUsageBatch,
-      { records },
-      jobOptions(JobName.RecordUsageBatch, `batch-${records[0].requestId}`),
-    );
+    const first = records[0].requestId;
+    if (COPY_JOBS) {
+      const data = {
+        columns: [...LEDGER_COPY_COLUMNS],
+        count: RECORDS,
+        text: ledgerCopyText(records),
+      };
+      await queue.add(
+        JobName.RecordUsageCopy,
+        data,
+        jobOptions(JobName.RecordUsageCopy, `copy-${first}`),
+      );
+    } else {
+      await queue.add(
+        JobName.RecordUsageBatch,
+        { records },
+        jobOptions(JobName.RecordUsageBatch, `batch-${first}`),
+      );
+    }
   }
 
   // Extra node flags for the worker, comma-separated, as in `npm run bench` (e.g. --cpu-prof).
@@ -223,7 +246,8 @@ try {
   const perRecord = (ms) => ((ms * 1000) / records).toFixed(1);
   // The WAL is the whole cluster's, so anything else writing to this Postgres meanwhile counts.
   console.log(
-    `${timeOrderedIds ? 'time-ordered' : 'random'} request ids, ` +
+    `${COPY_JOBS ? 'COPY-text' : 'object'} jobs, ` +
+      `${timeOrderedIds ? 'time-ordered' : 'random'} request ids, ` +
       `${PREFILL > 0 ? `ledger prefilled with ${PREFILL} rows` : 'empty ledger'}: ` +
       `${JOBS} jobs × ${RECORDS} records drained in ${elapsedMs.toFixed(0)} ms; CPU per record: ` +
       `worker ${perRecord(cchMs)} µs (${(cchMs / JOBS).toFixed(2)} ms per job), ` +

@@ -362,12 +362,13 @@ async function usageQueueFootprint() {
     let bytes = 0;
     let jobs = 0;
     do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', 'cch:usage-records:*', 'COUNT', 1000);
+      // Both usage queues: usage-ledger (COPY text) and usage-records (objects, older releases).
+      const [next, batch] = await redis.scan(cursor, 'MATCH', 'cch:usage-*', 'COUNT', 1000);
       cursor = next;
       for (const key of batch) {
         keys += 1;
         // A job's hash is `<queue>:<id>`; its lock and logs have a suffix after the id.
-        if (/:(\d+|batch-[^:]+)$/.test(key)) jobs += 1;
+        if (/:(\d+|batch-[^:]+|copy-[^:]+)$/.test(key)) jobs += 1;
         bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) || 0;
       }
     } while (cursor !== '0');

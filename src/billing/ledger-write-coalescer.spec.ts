@@ -1,5 +1,6 @@
 import { usagePayload } from '../../test/support/usage-payload';
 import type { RecordUsagePayload } from '../jobs/job-payloads';
+import { LedgerBatch } from './ledger-batch';
 import { LedgerBatchWriter, LedgerWriteCoalescer } from './ledger-write-coalescer';
 
 type Records = readonly RecordUsagePayload[];
@@ -12,7 +13,8 @@ class ControlledLedger implements LedgerBatchWriter {
   readonly written = new Set<string>();
   copyFailure: Error | null = null;
 
-  copyAll(records: Records): Promise<number> {
+  copyAll(batch: LedgerBatch): Promise<number> {
+    const records = batch.records();
     return this.call('copy', records, () => {
       if (this.copyFailure) throw this.copyFailure;
       if (records.some((record) => this.written.has(record.requestId))) {
@@ -22,7 +24,8 @@ class ControlledLedger implements LedgerBatchWriter {
     });
   }
 
-  insertAll(records: Records): Promise<number> {
+  insertAll(batch: LedgerBatch): Promise<number> {
+    const records = batch.records();
     return this.call('insert', records, () => this.store(records));
   }
 
@@ -147,7 +150,7 @@ describe('LedgerWriteCoalescer', () => {
       insertAll: (records) =>
         (inserts += 1) === 1
           ? Promise.reject(new Error('value too long for type character varying(64)'))
-          : Promise.resolve(records.length),
+          : Promise.resolve(records.count),
     };
     const coalescer = new LedgerWriteCoalescer(failingOnce);
     await expect(coalescer.write(batch(1))).rejects.toThrow('value too long');

@@ -1,16 +1,16 @@
 import { unavailableDependency } from '../common/errors/dependency-unavailable';
-import type { RecordUsagePayload } from '../jobs/job-payloads';
+import { LedgerBatch, LedgerRecords } from './ledger-batch';
 
 /** What the coalescer needs of the ledger (`UsageRecordsRepository`). */
 export interface LedgerBatchWriter {
   /** One `COPY` of every record: all or nothing; fails whole on a request id already written. */
-  copyAll(payloads: readonly RecordUsagePayload[]): Promise<number>;
+  copyAll(batch: LedgerBatch): Promise<number>;
   /** A batch on its own: `COPY`, else an `INSERT` that skips duplicates, else row by row. */
-  insertAll(payloads: readonly RecordUsagePayload[]): Promise<number>;
+  insertAll(batch: LedgerBatch): Promise<number>;
 }
 
 interface WaitingBatch {
-  records: readonly RecordUsagePayload[];
+  batch: LedgerBatch;
   resolve: (inserted: number) => void;
   reject: (error: unknown) => void;
 }
@@ -39,10 +39,10 @@ export class LedgerWriteCoalescer {
     private readonly maxRecordsPerCopy = MAX_RECORDS_PER_COPY,
   ) {}
 
-  /** Resolves with how many of `records` were new to the ledger. */
-  write(records: readonly RecordUsagePayload[]): Promise<number> {
+  /** Resolves with how many of the batch's records were new to the ledger. */
+  write(records: LedgerRecords): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      this.waiting.push({ records, resolve, reject });
+      this.waiting.push({ batch: LedgerBatch.of(records), resolve, reject });
       if (!this.writing) void this.writeWhileWaiting();
     });
   }
@@ -60,9 +60,9 @@ export class LedgerWriteCoalescer {
   private nextGroup(): WaitingBatch[] {
     let count = 0;
     let taken = 0;
-    for (const batch of this.waiting) {
-      if (taken > 0 && count + batch.records.length > this.maxRecordsPerCopy) break;
-      count += batch.records.length;
+    for (const { batch } of this.waiting) {
+      if (taken > 0 && count + batch.count > this.maxRecordsPerCopy) break;
+      count += batch.count;
       taken += 1;
     }
     return this.waiting.splice(0, taken);
@@ -71,18 +71,20 @@ export class LedgerWriteCoalescer {
   private async writeGroup(group: WaitingBatch[]): Promise<void> {
     if (group.length > 1) {
       try {
-        await this.ledger.copyAll(group.flatMap((batch) => batch.records));
-        for (const batch of group) batch.resolve(batch.records.length);
+        await this.ledger.copyAll(LedgerBatch.concat(group.map(({ batch }) => batch)));
+        for (const waiting of group) waiting.resolve(waiting.batch.count);
         return;
       } catch (error: unknown) {
         if (unavailableDependency(error) === 'postgres') {
-          for (const batch of group) batch.reject(error);
+          for (const waiting of group) waiting.reject(error);
           return;
         }
       }
     }
     await Promise.all(
-      group.map((batch) => this.ledger.insertAll(batch.records).then(batch.resolve, batch.reject)),
+      group.map((waiting) =>
+        this.ledger.insertAll(waiting.batch).then(waiting.resolve, waiting.reject),
+      ),
     );
   }
 }

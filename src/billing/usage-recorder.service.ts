@@ -6,7 +6,8 @@ import { AppConfig } from '../config/app-config';
 import { closeRedis } from '../common/redis/close-redis';
 import { redisOptionsFromUrl } from '../common/redis/redis-connection';
 import { jobOptions } from '../jobs/job-options';
-import { RecordUsagePayload } from '../jobs/job-payloads';
+import { RecordUsageCopyPayload, RecordUsagePayload } from '../jobs/job-payloads';
+import { LEDGER_COPY_COLUMNS, ledgerCopyText } from './ledger-copy';
 import { JobName, QueueName } from '../jobs/queue-names';
 import { UsageRecordsRepository } from './usage-records.repository';
 import { reportDegradation, reportRecovery } from '../metrics/degradation';
@@ -69,7 +70,7 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
       maxRetriesPerRequest: 1,
     });
     this.connection.on('error', () => undefined);
-    this.queue = new Queue(QueueName.UsageRecords, { prefix: 'cch', connection: this.connection });
+    this.queue = new Queue(QueueName.UsageLedger, { prefix: 'cch', connection: this.connection });
     this.queue.on('error', () => undefined);
     this.spool = new UsageSpool(config.env.USAGE_SPOOL_DIR);
     this.batchWindowMs = config.env.USAGE_BATCH_WINDOW_MS;
@@ -127,11 +128,16 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     // The first request id names the batch job: a retried enqueue of the same batch is one job.
     const first = payloads[0]?.requestId ?? '';
     try {
+      const job: RecordUsageCopyPayload = {
+        columns: [...LEDGER_COPY_COLUMNS],
+        count: payloads.length,
+        text: ledgerCopyText(payloads),
+      };
       await withTimeout(
         this.queue.add(
-          JobName.RecordUsageBatch,
-          { records: payloads },
-          jobOptions(JobName.RecordUsageBatch, `batch-${first}`),
+          JobName.RecordUsageCopy,
+          job,
+          jobOptions(JobName.RecordUsageCopy, `copy-${first}`),
         ),
         ENQUEUE_TIMEOUT_MS,
       );

@@ -5,7 +5,8 @@ import { Repository } from 'typeorm';
 import { RecordUsagePayload } from '../jobs/job-payloads';
 import { LEDGER_COLUMNS } from './ledger-columns';
 import { copyIn } from './copy-in-one-write';
-import { COPY_LEDGER, ledgerCopyText } from './ledger-copy';
+import { COPY_LEDGER } from './ledger-copy';
+import { LedgerBatch, LedgerRecords } from './ledger-batch';
 import { UsageRecordEntity } from './usage-record.entity';
 
 /** SQLSTATE of a unique index refusing a row: here, a request id the ledger already holds. */
@@ -42,13 +43,14 @@ export class UsageRecordsRepository {
    * a batch that repeats a written request id (a retried job, a replay) makes COPY fail whole,
    * having written nothing, and goes again as an INSERT that skips duplicates.
    */
-  async insertMany(payloads: readonly RecordUsagePayload[]): Promise<number> {
-    if (payloads.length === 0) return 0;
+  async insertMany(records: LedgerRecords): Promise<number> {
+    const batch = LedgerBatch.of(records);
+    if (batch.count === 0) return 0;
     try {
-      return await this.copyAll(payloads);
+      return await this.copyAll(batch);
     } catch (error: unknown) {
       if (!isUniqueViolation(error)) throw error;
-      return this.insertSkippingDuplicates(payloads);
+      return this.insertSkippingDuplicates(batch.records());
     }
   }
 
@@ -56,12 +58,13 @@ export class UsageRecordsRepository {
    * One COPY of every record, all or nothing: a request id already in the ledger, or repeated
    * among the records, fails it whole (SQLSTATE 23505) with nothing written.
    */
-  async copyAll(payloads: readonly RecordUsagePayload[]): Promise<number> {
+  async copyAll(records: LedgerRecords): Promise<number> {
+    const batch = LedgerBatch.of(records);
     const runner = this.records.manager.connection.createQueryRunner();
     try {
       const client: unknown = await runner.connect();
       if (!isPgClient(client)) throw new Error('the ledger is written through the pg driver');
-      return await copyIn(client, COPY_LEDGER, Buffer.from(ledgerCopyText(payloads)));
+      return await copyIn(client, COPY_LEDGER, Buffer.from(batch.copyText()));
     } finally {
       await runner.release();
     }
@@ -79,14 +82,15 @@ export class UsageRecordsRepository {
    * One statement for the whole batch; if it fails, row by row, so one bad record cannot hold
    * the others back. Throws while any row is still unwritten (the caller retries or spools).
    */
-  async insertAll(payloads: readonly RecordUsagePayload[]): Promise<number> {
+  async insertAll(records: LedgerRecords): Promise<number> {
+    const batch = LedgerBatch.of(records);
     try {
-      return await this.insertMany(payloads);
+      return await this.insertMany(batch);
     } catch (batchError: unknown) {
-      if (payloads.length === 1) throw batchError;
+      if (batch.count === 1) throw batchError;
       let inserted = 0;
       let firstError: Error | null = null;
-      for (const payload of payloads) {
+      for (const payload of batch.records()) {
         try {
           if (await this.insertOnce(payload)) inserted += 1;
         } catch (error: unknown) {

@@ -9,6 +9,7 @@ export function jobOptions(name: JobName, jobId?: string): JobsOptions {
   switch (name) {
     case JobName.RecordUsage:
     case JobName.RecordUsageBatch:
+    case JobName.RecordUsageCopy:
       return {
         // BullMQ drops a duplicate jobId while the job is stored; the unique request_id is the
         // real guarantee once it has been removed.

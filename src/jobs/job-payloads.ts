@@ -41,6 +41,20 @@ export interface RecordUsageBatchPayload {
   records: RecordUsagePayload[];
 }
 
+/**
+ * Usage records as `COPY` text, what gateways enqueue: the worker hands the text to Postgres as
+ * it came, without building an object per record, and the job carries half the bytes of the
+ * same records as JSON objects (no field names).
+ */
+export interface RecordUsageCopyPayload {
+  /** The ledger column of each field of a line, in order: the enqueuing release's columns. */
+  columns: string[];
+  /** How many lines `text` holds. */
+  count: number;
+  /** One line per record, in `COPY`'s text format (`ledgerCopyText`). */
+  text: string;
+}
+
 /** The sweep probes every enabled provider; it carries no data of its own. */
 export type ProviderHealthSweepPayload = Record<string, never>;
 
@@ -48,5 +62,6 @@ export type ProviderHealthSweepPayload = Record<string, never>;
 export interface JobPayloads {
   [JobName.RecordUsage]: RecordUsagePayload;
   [JobName.RecordUsageBatch]: RecordUsageBatchPayload;
+  [JobName.RecordUsageCopy]: RecordUsageCopyPayload;
   [JobName.ProviderHealthSweep]: ProviderHealthSweepPayload;
 }

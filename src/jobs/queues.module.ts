@@ -32,7 +32,11 @@ function bullConnection(url: string): ConnectionOptions {
         connection: bullConnection(config.env.REDIS_URL),
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.UsageRecords }, { name: QueueName.ProviderHealth }),
+    BullModule.registerQueue(
+      { name: QueueName.UsageLedger },
+      { name: QueueName.UsageRecords },
+      { name: QueueName.ProviderHealth },
+    ),
   ],
   exports: [BullModule],
 })

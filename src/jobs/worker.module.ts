@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { DomainModule } from '../domain.module';
 import { ProviderHealthProcessor } from './provider-health.processor';
 import { QueuesModule } from './queues.module';
+import { LedgerCopyProcessor } from './ledger-copy.processor';
+import { LedgerJobs } from './ledger-jobs';
 import { RecordUsageProcessor } from './record-usage.processor';
 
 /**
@@ -10,6 +12,6 @@ import { RecordUsageProcessor } from './record-usage.processor';
  */
 @Module({
   imports: [DomainModule, QueuesModule],
-  providers: [RecordUsageProcessor, ProviderHealthProcessor],
+  providers: [LedgerJobs, LedgerCopyProcessor, RecordUsageProcessor, ProviderHealthProcessor],
 })
 export class WorkerModule {}

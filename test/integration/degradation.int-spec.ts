@@ -296,7 +296,7 @@ describe('Degradation per control', () => {
     beforeAll(async () => {
       // A worker writing the ledger from the queue; it needs Postgres to boot.
       worker = await startTestApp({ ...env(), CCH_ROLES: 'worker' }, logger);
-      queue = new Queue(QueueName.UsageRecords, {
+      queue = new Queue(QueueName.UsageLedger, {
         prefix: 'cch',
         connection: { host: '127.0.0.1', port: redis.port },
       });
@@ -328,7 +328,7 @@ describe('Degradation per control', () => {
       queuedRequestId = response.headers.get('x-cch-request-id');
       // Tried, refused by the unreachable ledger, delayed and tried again: still no attempt spent.
       // A lone request's record travels as a batch of one, named after its request id.
-      const jobId = `batch-${String(queuedRequestId)}`;
+      const jobId = `copy-${String(queuedRequestId)}`;
       // Caught between attempts: while one runs (the ledger's connect timeout) it reads 'active'.
       await waitFor(async () => {
         const job = await queue.getJob(jobId);

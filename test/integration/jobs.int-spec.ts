@@ -5,6 +5,7 @@ import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { Client } from 'pg';
+import { LedgerBatch } from '../../src/billing/ledger-batch';
 import { LedgerWriteCoalescer } from '../../src/billing/ledger-write-coalescer';
 import { healthKey, ProviderHealthResult } from '../../src/health/provider-health.service';
 import { COMPLETED_USAGE_JOBS_KEPT, jobOptions } from '../../src/jobs/job-options';
@@ -184,7 +185,10 @@ describe('background jobs', () => {
           { inserted: 4 },
         ]);
         const handedIds = handed.mock.calls.map(([records]) =>
-          records.map((record) => record.requestId).join(),
+          LedgerBatch.of(records)
+            .records()
+            .map((record) => record.requestId)
+            .join(),
         );
         for (const records of batches) {
           expect(handedIds).toContain(records.map((record) => record.requestId).join());

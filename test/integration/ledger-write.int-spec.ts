@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { copyIn } from '../../src/billing/copy-in-one-write';
 import * as ledgerCopy from '../../src/billing/ledger-copy';
+import { LedgerBatch } from '../../src/billing/ledger-batch';
 import { LedgerBatchWriter, LedgerWriteCoalescer } from '../../src/billing/ledger-write-coalescer';
 import { UsageStatus } from '../../src/billing/usage-record.entity';
 import { UsageRecordsRepository } from '../../src/billing/usage-records.repository';
@@ -239,8 +240,8 @@ describe('writing the ledger', () => {
       const calls: { kind: 'copy' | 'insert'; ids: string[] }[] = [];
       let release = (): void => undefined;
       const held = new Promise<void>((resolve) => (release = resolve));
-      const note = (kind: 'copy' | 'insert', records: readonly RecordUsagePayload[]): number =>
-        calls.push({ kind, ids: records.map((record) => record.requestId) });
+      const note = (kind: 'copy' | 'insert', batch: LedgerBatch): number =>
+        calls.push({ kind, ids: batch.records().map((record) => record.requestId) });
       const writer: LedgerBatchWriter = {
         copyAll: (records) => {
           note('copy', records);

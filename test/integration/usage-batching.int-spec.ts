@@ -1,5 +1,7 @@
 import { Job, Queue } from 'bullmq';
+import { LedgerBatch } from '../../src/billing/ledger-batch';
 import { UsageRecorder } from '../../src/billing/usage-recorder.service';
+import { RecordUsageCopyPayload } from '../../src/jobs/job-payloads';
 import { JobName, QueueName } from '../../src/jobs/queue-names';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
@@ -14,7 +16,7 @@ describe('usage record batching', () => {
 
   beforeAll(() => {
     const url = new URL(TEST_ENV.REDIS_URL);
-    queue = new Queue(QueueName.UsageRecords, {
+    queue = new Queue(QueueName.UsageLedger, {
       prefix: 'cch',
       connection: { host: url.hostname, port: Number(url.port), db: Number(url.pathname.slice(1)) },
     });
@@ -25,8 +27,17 @@ describe('usage record batching', () => {
   });
 
   async function batchJobsOf(requestIds: string[]): Promise<Job[]> {
-    const jobs = await Promise.all(requestIds.map((id) => queue.getJob(`batch-${id}`)));
+    const jobs = await Promise.all(requestIds.map((id) => queue.getJob(`copy-${id}`)));
     return jobs.filter((job): job is Job => job !== undefined);
+  }
+
+  /** The request ids a job's `COPY` text carries, in order. */
+  function requestIdsOf(job: Job | undefined): string[] {
+    const data = job?.data as RecordUsageCopyPayload;
+    expect(data.count).toBe(data.text.split('\n').length - 1);
+    return LedgerBatch.ofCopyText(data.columns, data.text, data.count)
+      .records()
+      .map((record) => record.requestId);
   }
 
   async function recordThree(windowMs: string): Promise<{ jobs: Job[]; ids: string[] }> {
@@ -54,17 +65,13 @@ describe('usage record batching', () => {
   it('should put records ending within the window into one job', async () => {
     const { jobs, ids } = await recordThree('200');
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]?.name).toBe(JobName.RecordUsageBatch);
-    const records = (jobs[0]?.data as { records: { requestId: string }[] }).records;
-    expect(records.map((record) => record.requestId)).toEqual(ids);
+    expect(jobs[0]?.name).toBe(JobName.RecordUsageCopy);
+    expect(requestIdsOf(jobs[0])).toEqual(ids);
   });
 
   it('should give each record its own job when the window is 0', async () => {
     const { jobs, ids } = await recordThree('0');
     expect(jobs).toHaveLength(3);
-    const carried = jobs.map((job) => (job.data as { records: { requestId: string }[] }).records);
-    expect(carried.map((records) => records.map((record) => record.requestId))).toEqual(
-      ids.map((id) => [id]),
-    );
+    expect(jobs.map(requestIdsOf)).toEqual(ids.map((id) => [id]));
   });
 });
