@@ -90,6 +90,16 @@ describe('LedgerBatch', () => {
     expect(joined.copyText()).toBe(ledgerCopyText([...a, ...b]));
   });
 
+  it('should end a text that lacks its last newline with one, so that joined texts keep their lines', () => {
+    const [a, b] = [[usagePayload()], [usagePayload()]];
+    const unterminated = ledgerCopyText(a).slice(0, -1);
+    const joined = LedgerBatch.concat([
+      LedgerBatch.ofCopyText(LEDGER_COPY_COLUMNS, unterminated, 1),
+      LedgerBatch.ofCopyText(LEDGER_COPY_COLUMNS, ledgerCopyText(b), 1),
+    ]);
+    expect(joined.copyText()).toBe(ledgerCopyText([...a, ...b]));
+  });
+
   it('should take a batch as itself and records as a batch of them', () => {
     const records = [usagePayload()];
     const batch = LedgerBatch.of(records);

@@ -29,7 +29,9 @@ export class LedgerBatch {
 
   /** `count` lines of `COPY` text whose fields are `columns`, in order. */
   static ofCopyText(columns: readonly string[], text: string, count: number): LedgerBatch {
-    return new LedgerBatch(count, null, text, columns);
+    // Every line ends in a newline, the last one too, so that texts can be joined as they are.
+    const lines = text.length === 0 || text.endsWith('\n') ? text : `${text}\n`;
+    return new LedgerBatch(count, null, lines, columns);
   }
 
   /** Batches as one, for a single `COPY`: their texts joined when each is in this release's columns. */

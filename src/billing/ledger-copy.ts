@@ -9,6 +9,9 @@ import { LEDGER_COLUMNS } from './ledger-columns';
  */
 export const COPY_LEDGER = `COPY usage_records (${LEDGER_COLUMNS.map(([, column]) => column).join(', ')}) FROM STDIN`;
 
+/** The ledger's column names in the order `ledgerCopyText` writes the fields of each line. */
+export const LEDGER_COPY_COLUMNS: readonly string[] = LEDGER_COLUMNS.map(([, column]) => column);
+
 const FIELDS = LEDGER_COLUMNS.map(([field]) => field);
 
 /** Characters COPY's text format gives a meaning to, inside a field. */
@@ -27,9 +30,6 @@ function copyField(value: RecordUsagePayload[keyof RecordUsagePayload]): string 
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (char) => ESCAPES[char] ?? char) : text;
 }
-
-/** The ledger's column names in the order `ledgerCopyText` writes the fields of each line. */
-export const LEDGER_COPY_COLUMNS: readonly string[] = LEDGER_COLUMNS.map(([, column]) => column);
 
 /** The records as COPY text: one line per record, fields in LEDGER_COLUMNS order, tab-separated. */
 export function ledgerCopyText(records: readonly RecordUsagePayload[]): string {
