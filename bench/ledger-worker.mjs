@@ -42,9 +42,7 @@ const { JobName, QueueName } = require(join(CCH_DIR, 'dist/src/jobs/queue-names.
  */
 const COPY_JOBS =
   QueueName.UsageLedger !== undefined && process.env.BENCH_LEDGER_JOBS_FORMAT !== 'objects';
-const { LEDGER_COPY_COLUMNS, ledgerCopyText } = require(
-  join(CCH_DIR, 'dist/src/billing/ledger-copy.js'),
-);
+const { ledgerCopyPayload } = require(join(CCH_DIR, 'dist/src/billing/ledger-copy.js'));
 /** CCH's request ids: time-ordered in builds that have them, random UUIDs before. */
 const timeOrderedIds =
   process.env.BENCH_LEDGER_IDS !== 'random' &&
@@ -193,11 +191,7 @@ try {
     const records = Array.from({ length: RECORDS }, () => usageRecord(user, key, provider));
     const first = records[0].requestId;
     if (COPY_JOBS) {
-      const data = {
-        columns: [...LEDGER_COPY_COLUMNS],
-        count: RECORDS,
-        text: ledgerCopyText(records),
-      };
+      const data = ledgerCopyPayload(records);
       await queue.add(
         JobName.RecordUsageCopy,
         data,

@@ -1,4 +1,4 @@
-import { RecordUsagePayload } from '../jobs/job-payloads';
+import { RecordUsageCopyPayload, RecordUsagePayload } from '../jobs/job-payloads';
 import { LEDGER_COLUMNS } from './ledger-columns';
 
 /**
@@ -43,6 +43,15 @@ export function ledgerCopyText(records: readonly RecordUsagePayload[]): string {
     text += '\n';
   }
   return text;
+}
+
+/** The records as a usage job carries them (JobName.RecordUsageCopy): this release's columns. */
+export function ledgerCopyPayload(records: readonly RecordUsagePayload[]): RecordUsageCopyPayload {
+  return {
+    columns: [...LEDGER_COPY_COLUMNS],
+    count: records.length,
+    text: ledgerCopyText(records),
+  };
 }
 
 const UNESCAPES: Readonly<Record<string, string>> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };

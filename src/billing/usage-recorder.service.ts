@@ -6,8 +6,8 @@ import { AppConfig } from '../config/app-config';
 import { closeRedis } from '../common/redis/close-redis';
 import { redisOptionsFromUrl } from '../common/redis/redis-connection';
 import { jobOptions } from '../jobs/job-options';
-import { RecordUsageCopyPayload, RecordUsagePayload } from '../jobs/job-payloads';
-import { LEDGER_COPY_COLUMNS, ledgerCopyText } from './ledger-copy';
+import { RecordUsagePayload } from '../jobs/job-payloads';
+import { ledgerCopyPayload } from './ledger-copy';
 import { JobName, QueueName } from '../jobs/queue-names';
 import { UsageRecordsRepository } from './usage-records.repository';
 import { reportDegradation, reportRecovery } from '../metrics/degradation';
@@ -128,15 +128,10 @@ export class UsageRecorder implements OnApplicationBootstrap, OnApplicationShutd
     // The first request id names the batch job: a retried enqueue of the same batch is one job.
     const first = payloads[0]?.requestId ?? '';
     try {
-      const job: RecordUsageCopyPayload = {
-        columns: [...LEDGER_COPY_COLUMNS],
-        count: payloads.length,
-        text: ledgerCopyText(payloads),
-      };
       await withTimeout(
         this.queue.add(
           JobName.RecordUsageCopy,
-          job,
+          ledgerCopyPayload(payloads),
           jobOptions(JobName.RecordUsageCopy, `copy-${first}`),
         ),
         ENQUEUE_TIMEOUT_MS,

@@ -2,15 +2,15 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { LedgerBatch } from '../billing/ledger-batch';
 import { RecordUsageCopyPayload } from './job-payloads';
-import { LedgerJobs } from './ledger-jobs';
+import { LedgerJobs, USAGE_WORKER_OPTIONS } from './ledger-jobs';
 import { QueueName } from './queue-names';
 
 /**
  * Writes the usage jobs gateways enqueue: records as `COPY` text, handed to Postgres as they came
- * (joined with those of the jobs running beside them). Same retry policy and stalled-job check
- * as RecordUsageProcessor.
+ * (joined with those of the jobs running beside them). Same worker options and retry policy as
+ * RecordUsageProcessor (LedgerJobs).
  */
-@Processor(QueueName.UsageLedger, { concurrency: 16, stalledInterval: 5_000 })
+@Processor(QueueName.UsageLedger, USAGE_WORKER_OPTIONS)
 export class LedgerCopyProcessor extends WorkerHost {
   constructor(private readonly ledger: LedgerJobs) {
     super();

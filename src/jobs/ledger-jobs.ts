@@ -7,6 +7,14 @@ import { unavailableDependency } from '../common/errors/dependency-unavailable';
 import { reportDegradation, reportRecovery } from '../metrics/degradation';
 import { RecordUsagePayload } from './job-payloads';
 
+/**
+ * BullMQ worker options of both usage queues. A job Redis marked active whose worker never got it
+ * (Redis died between the two) is found by the stalled-job check and run again: every 5 s rather
+ * than BullMQ's 30, since these jobs are short and the ledger should not lag a minute behind a
+ * Redis restart.
+ */
+export const USAGE_WORKER_OPTIONS = { concurrency: 16, stalledInterval: 5_000 };
+
 /** While Postgres is unreachable, a usage job is tried again this often. */
 export const LEDGER_DOWN_RETRY_MS = 5_000;
 

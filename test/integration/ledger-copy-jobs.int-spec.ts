@@ -1,9 +1,13 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Client } from 'pg';
-import { LEDGER_COPY_COLUMNS, ledgerCopyText } from '../../src/billing/ledger-copy';
+import {
+  LEDGER_COPY_COLUMNS,
+  ledgerCopyPayload,
+  ledgerCopyText,
+} from '../../src/billing/ledger-copy';
 import { jobOptions } from '../../src/jobs/job-options';
-import { RecordUsageCopyPayload, RecordUsagePayload } from '../../src/jobs/job-payloads';
+import { RecordUsagePayload } from '../../src/jobs/job-payloads';
 import { JobName, QueueName } from '../../src/jobs/queue-names';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_ENV } from '../support/test-env';
@@ -34,14 +38,6 @@ describe('usage COPY jobs', () => {
     await db.end();
     await ctx.close();
   });
-
-  function copyJob(records: RecordUsagePayload[]): RecordUsageCopyPayload {
-    return {
-      columns: [...LEDGER_COPY_COLUMNS],
-      count: records.length,
-      text: ledgerCopyText(records),
-    };
-  }
 
   async function run(data: unknown, id: string): Promise<unknown> {
     const job = await queue.add(
@@ -74,7 +70,7 @@ describe('usage COPY jobs', () => {
         costUsd: null,
       }),
     ];
-    expect(await run(copyJob(records), records[0].requestId)).toEqual({ inserted: 2 });
+    expect(await run(ledgerCopyPayload(records), records[0].requestId)).toEqual({ inserted: 2 });
     const [first, second] = await rowsOf(records);
     expect(first).toMatchObject({
       request_id: records[0].requestId,
@@ -97,10 +93,12 @@ describe('usage COPY jobs', () => {
 
   it('should skip the request ids the ledger already holds, as a retried job repeats them', async () => {
     const written = usagePayload();
-    expect(await run(copyJob([written]), written.requestId)).toEqual({ inserted: 1 });
+    expect(await run(ledgerCopyPayload([written]), written.requestId)).toEqual({ inserted: 1 });
     const fresh = [usagePayload(), usagePayload()];
     const retried = [fresh[0], written, fresh[1]];
-    expect(await run(copyJob(retried), `${fresh[0].requestId}-retried`)).toEqual({ inserted: 2 });
+    expect(await run(ledgerCopyPayload(retried), `${fresh[0].requestId}-retried`)).toEqual({
+      inserted: 2,
+    });
     expect(await rowsOf(retried)).toHaveLength(3);
   });
 
