@@ -83,10 +83,12 @@ const RPM_WINDOW_MS = 60_000;
  */
 const SLOT_KEYS_REFRESH_MS = 10_000;
 /**
- * How long a settled request's `done` marker (idempotency of settle) lives. A second settle of
- * the same request comes from ioredis resending the script once after a reconnect
- * (maxRetriesPerRequest 1), seconds later; nothing else settles twice. Each marker costs Redis
- * ~150 bytes, so at 1,000 requests/s an hour of them was ~540 MB, ten minutes is ~90 MB.
+ * How long a settled degraded request's `done` marker (idempotency of its settle) lives. A
+ * second settle of the same request comes from ioredis resending the script once after a
+ * reconnect (maxRetriesPerRequest 1), seconds later; nothing else settles twice. Other requests
+ * need no marker: their reservation field is the proof (see `settleScript`). Each marker costs
+ * Redis ~150 bytes; when every request had one, ten minutes of them were ~90 MB at 1,000
+ * requests/s.
  */
 export const SETTLED_MARKER_TTL_MS = 10 * 60_000;
 
@@ -223,6 +225,7 @@ export class LimitsEngine {
       return await this.settlements.add({
         requestId: reservation.requestId,
         admittedAt: reservation.admittedAt,
+        degraded: reservation.degraded,
         released: reservation.scopes,
         charged,
         actual,

@@ -163,13 +163,16 @@ for s = 1, S do
   end
   st.rpmStored = st.rpmCount
 
-  -- Expired slots (a gateway died mid-request) give back their slot and reservation.
+  -- Expired slots (a gateway died mid-request) give back their slot and reservation. Field
+  -- x:<id> says the request was swept, not settled: should it end after all, its settlement
+  -- still charges it once (see settleScript).
   local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 3], '-inf', nowArg)
   for _, m in ipairs(expired) do
     local amt = redis.call('HGET', KEYS[k + 4], 'r:' .. m)
     if amt then
       if amt ~= '0' then redis.call('HINCRBY', KEYS[k + 4], 'sum', '-' .. amt) end
       redis.call('HDEL', KEYS[k + 4], 'r:' .. m)
+      redis.call('HSET', KEYS[k + 4], 'x:' .. m, '1')
     end
   end
   if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', nowArg) end
@@ -331,17 +334,28 @@ return replies
 
 /**
  * Settles a batch of requests (those a process settles in one event-loop turn). Idempotent per
- * request: its `done` marker is SET NX first, and a request settled before is left out of
- * everything after. Slots and reservations are released per scope in one call each; the charges
- * of a scope and window set are summed and added once.
+ * request, by the reservation itself: a request is settled by the call that finds its
+ * reservation field (`r:<requestId>`), or the `x:<requestId>` an admission left when it swept the
+ * request's expired slot, in one of its scopes' resv hashes and removes it; a call that finds
+ * neither (a settlement sent again, or a second settle of the same reservation) changes nothing
+ * for it. Only a degraded reservation (admitted while Redis failed, so it holds nothing
+ * here) is marked settled by a `done` marker, SET NX. A request given twice in one call counts
+ * once. Slots and reservations are released per scope in one call each; the charges of a scope
+ * and window set are summed and added once.
  *
- * KEYS: one done marker per request, then inflight + resv per release group (a scope), then base,
- * roll, day, week, month, total per charge group (a scope and the windows of an admission instant).
+ * Why not a marker for every request: one key per request was ~1 SET and ~150 bytes of Redis per
+ * request for ten minutes (~720 MB at 8,000 requests/s), and the reservation field that the
+ * settlement reads and deletes anyway already says whether the request was settled.
+ *
+ * KEYS: the done markers of the degraded requests, then inflight + resv per release group (a
+ * scope), then base, roll, day, week, month, total per charge group (a scope and the windows of an
+ * admission instant).
  * ARGV: 1 request count, 2 release groups, 3 charge groups, 4 rollOldestBucket, 5 markerTtlMs,
- * 6 doneTtlMs, 7 rollBuckets, then the request ids; per release group: its request count and the
- * requests' indexes; per charge group: rollBucket, rollTtlMs, daily/weekly/monthly ttlMs, '1' when
- * its marker and all-time counter were refreshed recently (see MarkerRefreshes), then its request
- * count and (request index, actual micro-dollars) pairs.
+ * 6 doneTtlMs, 7 rollBuckets, 8 degraded count, then the request ids, then the indexes of the
+ * degraded requests (in the order of their markers); per release group: its request count and
+ * the requests' indexes; per charge group: rollBucket, rollTtlMs, daily/weekly/monthly ttlMs, '1'
+ * when its marker and all-time counter were refreshed recently (see MarkerRefreshes), then its
+ * request count and (request index, actual micro-dollars) pairs.
  * Returns per request 1, or 0 when it was settled already. A charged scope without its marker is
  * skipped: its spend is not known and will be rebuilt from the ledger, which will hold the request.
  *
@@ -350,23 +364,31 @@ return replies
  * and the hash trimmed, only when a charge opened a new bucket.
  */
 const SETTLE = `${ROLL_LIB}
-local n, nr, nc = ARGV[1] + 0, ARGV[2] + 0, ARGV[3] + 0
+local n, nr, nc, nd = ARGV[1] + 0, ARGV[2] + 0, ARGV[3] + 0, ARGV[8] + 0
 local oldest = ARGV[4] + 0
-local ids, fresh, replies = {}, {}, {}
+local ids, first, found, fresh, replies = {}, {}, {}, {}, {}
 for i = 1, n do
-  ids[i] = ARGV[7 + i]
-  fresh[i] = redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[6]) ~= false
-  replies[i] = fresh[i] and 1 or 0
+  local id = ARGV[8 + i]
+  ids[i] = id
+  if not first[id] then first[id] = i end
 end
-local a = 8 + n
+local a = 9 + n
+for d = 1, nd do
+  local i = ARGV[a + d - 1] + 0
+  if first[ids[i]] == i then
+    fresh[i] = redis.call('SET', KEYS[d], '1', 'NX', 'PX', ARGV[6]) ~= false
+  end
+end
+a = a + nd
 for g = 1, nr do
-  local inflight, resv = KEYS[n + 2 * g - 1], KEYS[n + 2 * g]
-  local m, members, fields = ARGV[a] + 0, {}, {}
+  local inflight, resv = KEYS[nd + 2 * g - 1], KEYS[nd + 2 * g]
+  local m, members, fields, owners = ARGV[a] + 0, {}, {}, {}
   for j = 1, m do
     local i = ARGV[a + j] + 0
-    if fresh[i] then
+    if first[ids[i]] == i then
       members[#members + 1] = ids[i]
       fields[#fields + 1] = 'r:' .. ids[i]
+      owners[#owners + 1] = i
     end
   end
   a = a + 1 + m
@@ -375,6 +397,7 @@ for g = 1, nr do
     local amounts, held, total = redis.call('HMGET', resv, unpack(fields)), {}, 0
     for j, field in ipairs(fields) do
       if amounts[j] then
+        found[owners[j]] = true
         held[#held + 1] = field
         total = total + amounts[j]
       end
@@ -383,10 +406,33 @@ for g = 1, nr do
       if total ~= 0 then redis.call('HINCRBY', resv, 'sum', int(-total)) end
       redis.call('HDEL', resv, unpack(held))
     end
+    -- Not held: settled before, or swept when its slot expired (then charged now, once).
+    if #held < #fields then
+      local swept = {}
+      for j, i in ipairs(owners) do
+        if not amounts[j] then swept[#swept + 1] = 'x:' .. ids[i] end
+      end
+      local marks, gone, k = redis.call('HMGET', resv, unpack(swept)), {}, 0
+      for j, i in ipairs(owners) do
+        if not amounts[j] then
+          k = k + 1
+          if marks[k] then
+            found[i] = true
+            gone[#gone + 1] = swept[k]
+          end
+        end
+      end
+      if #gone > 0 then redis.call('HDEL', resv, unpack(gone)) end
+    end
   end
 end
+for i = 1, n do
+  -- A degraded request's marker decided; any other is fresh if its reservation was still held.
+  if fresh[i] == nil then fresh[i] = found[i] == true end
+  replies[i] = fresh[i] and 1 or 0
+end
 for g = 1, nc do
-  local b = n + 2 * nr + (g - 1) * 6
+  local b = nd + 2 * nr + (g - 1) * 6
   local bucket, m, sum = ARGV[a], ARGV[a + 6] + 0, 0
   for j = 1, m do
     if fresh[ARGV[a + 5 + 2 * j] + 0] then sum = sum + ARGV[a + 6 + 2 * j] end

@@ -6,6 +6,11 @@ import { type LimitScopeRef, scopeId } from './limits.types';
 export interface SettleEntry {
   requestId: string;
   admittedAt: number;
+  /**
+   * Admitted while Redis failed: it holds nothing in Redis, so a `done` marker, not its
+   * reservation, says whether it was settled (see `settleScript`).
+   */
+  degraded: boolean;
   /** Scopes whose slot and reservation are released. */
   released: readonly LimitScopeRef[];
   /** Scopes charged `actual` micro-dollars. */
@@ -82,7 +87,13 @@ export function settleCommand(
   context: LimitsCallContext,
 ): { keys: string[]; args: (string | number)[] } {
   const { keys: names, calendar, rolling, markers } = context;
-  const keys = call.entries.map((entry) => names.done(entry.requestId));
+  const keys: string[] = [];
+  const marked: number[] = [];
+  call.entries.forEach((entry, index) => {
+    if (!entry.degraded) return;
+    keys.push(names.done(entry.requestId));
+    marked.push(index + 1);
+  });
   const args: (string | number)[] = [
     call.entries.length,
     call.releases.length,
@@ -91,7 +102,9 @@ export function settleCommand(
     context.markerTtlMs,
     context.doneTtlMs,
     rolling.buckets,
+    marked.length,
     ...call.entries.map((entry) => entry.requestId),
+    ...marked,
   ];
   for (const group of call.releases) {
     keys.push(names.key(group.scope, 'inflight'), names.key(group.scope, 'resv'));

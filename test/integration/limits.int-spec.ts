@@ -253,14 +253,65 @@ describe('LimitsEngine (Redis)', () => {
       expect(await s.a.settle(first, '0.2')).toBe(false);
       expect(await s.a.release(first)).toBe(false);
       expect((await s.a.windowUsage(u))?.windows.daily.spent).toBe('0.2');
-      // The marker that says so is bounded in time: one per request would otherwise pile up.
-      const markerTtl = await redisA.pttl(`${s.prefix}done:${first.requestId}`);
-      expect(markerTtl).toBeGreaterThan(SETTLED_MARKER_TTL_MS - 60_000);
-      expect(markerTtl).toBeLessThanOrEqual(SETTLED_MARKER_TTL_MS);
+      // The reservation it deleted says so: no marker per request is left behind.
+      expect(await redisA.exists(`${s.prefix}done:${first.requestId}`)).toBe(0);
       const second = admitted(await admit(s.a, [u], '0.6'));
       expect(second.reservedMicros).toBe('600000');
       expect((await admit(s.a, [u], '0.200001')).ok).toBe(false);
       expect((await admit(s.a, [u], '0.2')).ok).toBe(true);
+    });
+
+    it('should settle a degraded reservation once, by a marker that expires', async () => {
+      const s = setup();
+      const u = user({ usdDaily: '1' });
+      await admit(s.a, [u], '0'); // the scope's baseline
+      // Admitted while Redis failed: nothing of it is in Redis.
+      const degraded: LimitsReservation = {
+        requestId: `degraded-${randomUUID()}`,
+        admittedAt: s.clock.value,
+        scopes: [{ kind: 'user', id: u.id }],
+        reservedMicros: '0',
+        degraded: true,
+      };
+      expect(await s.a.settle(degraded, '0.3')).toBe(true);
+      expect(await s.b.settle(degraded, '0.3')).toBe(false);
+      expect((await s.a.windowUsage(u))?.windows.daily.spent).toBe('0.3');
+      const markerTtl = await redisA.pttl(`${s.prefix}done:${degraded.requestId}`);
+      expect(markerTtl).toBeGreaterThan(SETTLED_MARKER_TTL_MS - 60_000);
+      expect(markerTtl).toBeLessThanOrEqual(SETTLED_MARKER_TTL_MS);
+    });
+
+    it('should count a request settled twice in one turn once', async () => {
+      const s = setup();
+      const u = user({ usdDaily: '1' });
+      const r = admitted(await admit(s.a, [u], '0.5'));
+      // Same engine, same turn: both settlements go in one script call.
+      const both = await Promise.all([s.a.settle(r, '0.2'), s.a.settle(r, '0.2')]);
+      expect(both.sort()).toEqual([false, true]);
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({
+        spent: '0.2',
+        reserved: '0',
+      });
+      expect(await redisA.hgetall(`${s.prefix}user:${u.id}:resv`)).toEqual({ sum: '0' });
+    });
+
+    it('should still charge, once, a request whose expired slot was swept before it settled', async () => {
+      const s = setup({ reservationTtlMs: 60_000 });
+      const u = user({ usdDaily: '1' });
+      const slow = admitted(await admit(s.a, [u], '0.4'));
+      s.clock.advance(60_000);
+      // Another admission of the scope sweeps the expired slot and gives its reservation back.
+      const next = admitted(await admit(s.b, [u], '0.1'));
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({ reserved: '0.1' });
+      expect(await s.a.settle(slow, '0.4')).toBe(true);
+      expect(await s.b.settle(slow, '0.4')).toBe(false);
+      await s.b.settle(next, '0.1');
+      expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({
+        spent: '0.5',
+        reserved: '0',
+      });
+      // The sweep's mark went with the settlement: nothing of either request is left.
+      expect(await redisA.hgetall(`${s.prefix}user:${u.id}:resv`)).toEqual({ sum: '0' });
     });
 
     it('should reserve once for a scope given twice', async () => {
