@@ -8,7 +8,8 @@ export interface SettleEntry {
   admittedAt: number;
   /**
    * Admitted while Redis failed: it holds nothing in Redis, so a `done` marker, not its
-   * reservation, says whether it was settled (see `settleScript`).
+   * reservation, says whether it was settled (see `settleScript`). So does an admission of no
+   * scope.
    */
   degraded: boolean;
   /** Scopes whose slot and reservation are released. */
@@ -90,7 +91,8 @@ export function settleCommand(
   const keys: string[] = [];
   const marked: number[] = [];
   call.entries.forEach((entry, index) => {
-    if (!entry.degraded) return;
+    // Without a reservation in some scope, nothing in Redis can prove the settlement once.
+    if (!entry.degraded && entry.released.length > 0) return;
     keys.push(names.done(entry.requestId));
     marked.push(index + 1);
   });

@@ -281,6 +281,21 @@ describe('LimitsEngine (Redis)', () => {
       expect(markerTtl).toBeLessThanOrEqual(SETTLED_MARKER_TTL_MS);
     });
 
+    it('should settle an admission of no scope once, charging the provider that served', async () => {
+      const s = setup();
+      const provider: LimitScope = {
+        kind: 'provider',
+        id: randomUUID(),
+        limits: { usdDaily: '5' },
+      };
+      await s.a.exhaustedProviders([provider]); // the provider's baseline
+      const bare = admitted(await admit(s.a, [], '0.5'));
+      expect(bare.scopes).toEqual([]);
+      expect(await s.a.settle(bare, '0.25', { providerId: provider.id })).toBe(true);
+      expect(await s.b.settle(bare, '0.25', { providerId: provider.id })).toBe(false);
+      expect((await s.a.windowUsage(provider))?.windows.daily.spent).toBe('0.25');
+    });
+
     it('should count a request settled twice in one turn once', async () => {
       const s = setup();
       const u = user({ usdDaily: '1' });
