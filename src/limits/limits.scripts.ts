@@ -339,20 +339,20 @@ return replies
  * request's expired slot, in one of its scopes' resv hashes and removes it; a call that finds
  * neither (a settlement sent again, or a second settle of the same reservation) changes nothing
  * for it. Only a degraded reservation (admitted while Redis failed, so it holds nothing
- * here) is marked settled by a `done` marker, SET NX. A request given twice in one call counts
- * once. Slots and reservations are released per scope in one call each; the charges of a scope
- * and window set are summed and added once.
+ * here) or an admission of no scope is marked settled by a `done` marker, SET NX. A request
+ * given twice in one call counts once. Slots and reservations are released per scope in one call
+ * each; the charges of a scope and window set are summed and added once.
  *
  * Why not a marker for every request: one key per request was ~1 SET and ~150 bytes of Redis per
  * request for ten minutes (~720 MB at 8,000 requests/s), and the reservation field that the
  * settlement reads and deletes anyway already says whether the request was settled.
  *
- * KEYS: the done markers of the degraded requests, then inflight + resv per release group (a
+ * KEYS: the done markers of those requests, then inflight + resv per release group (a
  * scope), then base, roll, day, week, month, total per charge group (a scope and the windows of an
  * admission instant).
  * ARGV: 1 request count, 2 release groups, 3 charge groups, 4 rollOldestBucket, 5 markerTtlMs,
- * 6 doneTtlMs, 7 rollBuckets, 8 degraded count, then the request ids, then the indexes of the
- * degraded requests (in the order of their markers); per release group: its request count and
+ * 6 doneTtlMs, 7 rollBuckets, 8 marker count, then the request ids, then the indexes of the
+ * requests with a marker (in the order of their keys); per release group: its request count and
  * the requests' indexes; per charge group: rollBucket, rollTtlMs, daily/weekly/monthly ttlMs, '1'
  * when its marker and all-time counter were refreshed recently (see MarkerRefreshes), then its
  * request count and (request index, actual micro-dollars) pairs.
@@ -427,7 +427,7 @@ for g = 1, nr do
   end
 end
 for i = 1, n do
-  -- A degraded request's marker decided; any other is fresh if its reservation was still held.
+  -- A marker decided for a request that has one; any other is fresh if its reservation was held.
   if fresh[i] == nil then fresh[i] = found[i] == true end
   replies[i] = fresh[i] and 1 or 0
 end
