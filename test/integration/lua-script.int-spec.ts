@@ -64,6 +64,28 @@ describe('LuaScript (real Redis)', () => {
     expect(await calls(redis, 'evalsha')).toBe(evalshaBefore + 2);
   });
 
+  it('should run a script new to the server in the order it was sent, before what follows it', async () => {
+    await redis.script('FLUSH');
+    const evalBefore = await calls(redis, 'eval');
+    // A fresh connection has loaded nothing yet, as after a reconnect to a restarted server.
+    const fresh = coalesceWrites(new Redis(server.url, { enableOfflineQueue: false }));
+    await new Promise((resolve) => fresh.once('ready', resolve));
+    try {
+      const write = new LuaScript(`redis.call('SET', KEYS[1], ARGV[1]) return 1`);
+      // One turn: the script, then a plain SET behind it on the same connection. Had the script
+      // been answered NOSCRIPT and sent again as EVAL, it would have run last and won.
+      const done = Promise.all([
+        write.run(fresh, ['order'], ['script']),
+        fresh.set('order', 'set'),
+      ]);
+      await done;
+      expect(await fresh.get('order')).toBe('set');
+      expect(await calls(fresh, 'eval')).toBe(evalBefore);
+    } finally {
+      fresh.disconnect();
+    }
+  });
+
   it('should give each of many calls of one event-loop turn its own reply', async () => {
     const runs = Array.from({ length: 50 }, (_, index) =>
       echo.run(redis, [`key-${index}`], [index, `arg-${index}`]),
