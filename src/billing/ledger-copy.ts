@@ -1,16 +1,16 @@
 import { RecordUsageCopyPayload, RecordUsagePayload } from '../jobs/job-payloads';
 import { LEDGER_COLUMNS } from './ledger-columns';
 
+/** The ledger's column names in the order `ledgerCopyText` writes the fields of each line. */
+export const LEDGER_COPY_COLUMNS: readonly string[] = LEDGER_COLUMNS.map(([, column]) => column);
+
 /**
  * Batches reach the ledger through COPY rather than INSERT: Postgres spends about half the CPU
  * per row (measured with `npm run bench:ledger`). COPY has no ON CONFLICT, so a batch that
  * repeats a request id already written fails whole, writes nothing, and is inserted again with
  * the idempotent INSERT (see UsageRecordsRepository.insertMany).
  */
-export const COPY_LEDGER = `COPY usage_records (${LEDGER_COLUMNS.map(([, column]) => column).join(', ')}) FROM STDIN`;
-
-/** The ledger's column names in the order `ledgerCopyText` writes the fields of each line. */
-export const LEDGER_COPY_COLUMNS: readonly string[] = LEDGER_COLUMNS.map(([, column]) => column);
+export const COPY_LEDGER = `COPY usage_records (${LEDGER_COPY_COLUMNS.join(', ')}) FROM STDIN`;
 
 const FIELDS = LEDGER_COLUMNS.map(([field]) => field);
 

@@ -408,18 +408,18 @@ for g = 1, nr do
     end
     -- Not held: settled before, or swept when its slot expired (then charged now, once).
     if #held < #fields then
-      local swept = {}
-      for j, i in ipairs(owners) do
-        if not amounts[j] then swept[#swept + 1] = 'x:' .. ids[i] end
-      end
-      local marks, gone, k = redis.call('HMGET', resv, unpack(swept)), {}, 0
+      local swept, sweptOwners, gone = {}, {}, {}
       for j, i in ipairs(owners) do
         if not amounts[j] then
-          k = k + 1
-          if marks[k] then
-            found[i] = true
-            gone[#gone + 1] = swept[k]
-          end
+          swept[#swept + 1] = 'x:' .. ids[i]
+          sweptOwners[#swept] = i
+        end
+      end
+      local marks = redis.call('HMGET', resv, unpack(swept))
+      for j, mark in ipairs(swept) do
+        if marks[j] then
+          found[sweptOwners[j]] = true
+          gone[#gone + 1] = mark
         end
       end
       if #gone > 0 then redis.call('HDEL', resv, unpack(gone)) end
