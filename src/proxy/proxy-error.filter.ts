@@ -7,6 +7,7 @@ import {
 } from '../protocols/anthropic-messages/anthropic-messages.errors';
 import { adapterFor } from './conversion/adapter-registry';
 import { ClientProtocol, clientProtocolOf } from './client-protocol';
+import { sendJson } from './response-writer';
 
 /**
  * Renders every error of a proxy route in the client's own protocol envelope, so SDKs raise
@@ -50,8 +51,7 @@ export function sendProxyError(
   if (!reply.sent) {
     void reply.code(error.status).headers(headers).send(body);
   } else if (!reply.raw.headersSent) {
-    reply.raw.writeHead(error.status, headers);
-    reply.raw.end(body);
+    sendJson(reply.raw, error.status, body, headers);
   } else if (!reply.raw.writableEnded) {
     reply.raw.end();
   }

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { randomUUID } from 'node:crypto';
+import { IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Client } from 'pg';
 import { uuidTimestamp } from '../../src/common/ids/time-ordered-uuid';
 import { FAKE_USAGE, FakeAnthropic } from '../support/fake-anthropic';
@@ -323,6 +324,29 @@ describe('Gateway: Anthropic Messages', () => {
     });
   });
 
+  it('should send whole answers with their length, not chunked (success and upstream 400)', async () => {
+    upstream.enqueue({ kind: 'ok' });
+    upstream.enqueue({
+      kind: 'status',
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'too long' } },
+    });
+    const body = JSON.stringify({
+      model: MODEL,
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    for (const expected of [200, 400]) {
+      const answer = await rawPost(`${ctx.baseUrl}/v1/messages`, caller.key, body);
+      expect(answer.status).toBe(expected);
+      expect(answer.headers['transfer-encoding']).toBeUndefined();
+      expect(answer.headers['content-length']).toBe(String(answer.body.length));
+      expect(JSON.parse(answer.body.toString('utf8'))).toMatchObject(
+        expected === 200 ? { type: 'message' } : { error: { message: 'too long' } },
+      );
+    }
+  });
+
   it('should report the time spent in CCH itself, excluding the upstream, in x-cch-overhead-ms', async () => {
     upstream.enqueue({ kind: 'ok', delayMs: 300 });
     const started = Date.now();
@@ -344,3 +368,31 @@ describe('Gateway: Anthropic Messages', () => {
     expect(overhead).toBeLessThan(300);
   });
 });
+
+/** A POST through node:http, which shows the answer's framing headers as they came. */
+function rawPost(
+  url: string,
+  key: string,
+  body: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (part: Buffer) => parts.push(part));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(parts),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
