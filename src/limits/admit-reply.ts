@@ -10,6 +10,7 @@ import {
   BUDGET_WINDOWS,
   BudgetWindow,
   LimitScope,
+  RateLimitHeaders,
 } from './limits.types';
 import { replyMicros } from './usd-micros';
 import type { AdmitReply } from './admit-batch';
@@ -73,7 +74,13 @@ export function admitResult(
     };
   }
   if (reply[0] !== 'ok') throw new Error('LimitsEngine: unexpected admit reply');
-  const snapshots = readSnapshots(answer, request.scopes, resetsAt);
+  // The headers and the headroom are built when first read, not per admission: the proxy reads
+  // neither on a success (it shows limit headers on a refusal only), and building them (every
+  // scope's spend as bigints, the dollar amounts as text) was a few percent of the engine's CPU.
+  let snapshots: ScopeSnapshot[] | undefined;
+  const seen = () => (snapshots ??= readSnapshots(answer, request.scopes, resetsAt));
+  let headers: RateLimitHeaders | undefined;
+  let headroom: number | undefined;
   return {
     ok: true,
     reservation: {
@@ -83,7 +90,11 @@ export function admitResult(
       reservedMicros: reserve.toString(),
       degraded: false,
     },
-    headers: admittedHeaders(snapshots, now),
-    headroom: Math.min(...snapshots.map((snapshot) => scopeHeadroom(snapshot, reserve))),
+    get headers() {
+      return (headers ??= admittedHeaders(seen(), now));
+    },
+    get headroom() {
+      return (headroom ??= Math.min(...seen().map((snapshot) => scopeHeadroom(snapshot, reserve))));
+    },
   };
 }

@@ -183,14 +183,17 @@ export class LimitsEngine {
       let answer = await this.admissions.add({ request, reserve });
       while (answer !== null && 'later' in answer) answer = await answer.later;
       if (answer === null) return this.unavailable();
-      const windows = this.calendar.at(answer.now);
-      return admitResult(request, answer, reserve, (rollOldest) => ({
-        '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
-        daily: windows.daily.resetAt,
-        weekly: windows.weekly.resetAt,
-        monthly: windows.monthly.resetAt,
-        total: null,
-      }));
+      const { now } = answer;
+      return admitResult(request, answer, reserve, (rollOldest) => {
+        const windows = this.calendar.at(now);
+        return {
+          '5h': rollOldest >= 0 ? this.rolling.expiryOf(rollOldest) : null,
+          daily: windows.daily.resetAt,
+          weekly: windows.weekly.resetAt,
+          monthly: windows.monthly.resetAt,
+          total: null,
+        };
+      });
     } catch (error) {
       this.reportError(error, 'admit', null);
       if (!this.options.failOpen) return this.unavailable();
