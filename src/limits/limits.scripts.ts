@@ -149,7 +149,8 @@ for s = 1, S do
   local k, p = (s - 1) * K, H + (s - 1) * P
   -- Every field is in the constructor, which sizes the table once (a field added later grows it).
   local st = {rpm = ARGV[p + 1] + 0, conc = ARGV[p + 2] + 0, limits = {},
-    refresh = ARGV[p + 8] == '1', refreshKeys = ARGV[p + 9] == '1', refreshSlots = false,
+    refresh = ARGV[p + 8] == '1', refreshKeys = ARGV[p + 9] == '1',
+    refreshInflight = false, refreshResv = false,
     rpmCount = 0, rpmStored = 0, rpmOldest = -1, rpmAdds = {}, inflight = 0,
     prev = {}, reserved = 0, storedReserved = 0, resvOrder = {}, resvArgs = {},
     rollOldestSpent = -1, spent = false, touched = false}
@@ -182,7 +183,11 @@ for s = 1, S do
   local resv = redis.call('HMGET', KEYS[k + 4], unpack(fields))
   st.reserved = (resv[1] or '0') + 0
   -- No slot held means no inflight key; no sum may mean no resv key (or reservations of 0).
-  st.refreshSlots = st.refreshKeys or st.inflight == 0 or not resv[1]
+  -- Each is given its TTL on its own account: at one request at a time every admission finds
+  -- the inflight key gone (the settlement before took its last slot) while the resv hash, whose
+  -- sum stays, still has its TTL.
+  st.refreshInflight = st.refreshKeys or st.inflight == 0
+  st.refreshResv = st.refreshKeys or not resv[1]
   st.storedReserved = st.reserved
   -- A request admitted again (ioredis resending after a reconnect) still has the reservation
   -- that was written with its slot and its rpm entry (and is removed with its slot): it keeps
@@ -319,10 +324,8 @@ for s = 1, S do
     redis.call('HSET', KEYS[k + 4], unpack(fields))
     local delta = st.reserved - st.storedReserved
     if delta ~= 0 then redis.call('HINCRBY', KEYS[k + 4], 'sum', int(delta)) end
-    if st.refreshSlots then
-      redis.call('PEXPIRE', KEYS[k + 3], slotKeysTtl)
-      redis.call('PEXPIRE', KEYS[k + 4], slotKeysTtl)
-    end
+    if st.refreshInflight then redis.call('PEXPIRE', KEYS[k + 3], slotKeysTtl) end
+    if st.refreshResv then redis.call('PEXPIRE', KEYS[k + 4], slotKeysTtl) end
     if st.refresh then
       redis.call('PEXPIRE', KEYS[k + 1], ARGV[7])
       redis.call('PEXPIRE', KEYS[k + 9], ARGV[7])

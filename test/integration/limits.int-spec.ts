@@ -619,6 +619,25 @@ describe('LimitsEngine (Redis)', () => {
       }
     });
 
+    it('should give the slot key its TTL again at one request at a time, and leave the reservation hash alone', async () => {
+      const s = setup();
+      const u = user({ rpm: 100, concurrentSessions: 5, usdDaily: '100' });
+      const [inflightKey, resvKey] = ['inflight', 'resv'].map(
+        (part) => `${s.prefix}user:${u.id}:${part}`,
+      );
+      await s.a.settle(admitted(await admit(s.a, [u], '1')), '0.5');
+      // The settlement took the last slot (the zset is gone); the hash keeps its sum.
+      expect(await redisA.exists(inflightKey)).toBe(0);
+      expect(await redisA.hget(resvKey, 'sum')).toBe('0');
+      await redisA.pexpire(resvKey, 5_000);
+      s.clock.advance(1_000);
+      const next = admitted(await admit(s.a, [u], '1'));
+      // The slot key, created again, expires with the slot TTL; the hash keeps the TTL it had.
+      expect(await redisA.pttl(inflightKey)).toBeGreaterThan(30 * 60_000);
+      expect(await redisA.pttl(resvKey)).toBeLessThanOrEqual(5_000);
+      await s.a.settle(next, '0.5');
+    });
+
     it("should not shorten the rolling window's lifetime when an older admission settles late", async () => {
       const s = setup();
       const u = user({ usd5h: '100' });
