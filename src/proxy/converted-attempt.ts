@@ -13,8 +13,21 @@ import { upstreamAuthHeaders, upstreamUrl } from '../providers/provider-endpoint
 import { ProviderType } from '../providers/provider.entity';
 import { RoutedCandidate } from './provider-router.service';
 import { IrEventLedger } from './stream-tap';
-import { attemptFailure, retryableAnswer, RetryableFailure } from './upstream-failure';
-import { UpstreamClient, UpstreamResponse } from './upstream-client';
+import {
+  attemptFailure,
+  failureFromStatus,
+  isRetryableStatus,
+  retryableAnswer,
+  RetryableFailure,
+} from './upstream-failure';
+import {
+  answerText,
+  headerValue,
+  UpstreamClient,
+  UpstreamRequest,
+  UpstreamResponse,
+  UpstreamWholeAnswer,
+} from './upstream-client';
 import { MAX_SSE_FRAME_BYTES, SseFrameTooLargeError } from './sse-frame-gate';
 import { ClientAbort } from './client-abort';
 
@@ -74,34 +87,61 @@ export async function attemptConverted(
     { ...request.ir, model: candidate.upstreamModel },
     request.context,
   );
+  const upstream: UpstreamRequest = {
+    providerId: entity.id,
+    url: upstreamUrl(entity.type, entity.baseUrl, encoded.path),
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: request.ir.stream ? 'text/event-stream' : 'application/json',
+      ...(entity.type === ProviderType.Anthropic ? { 'anthropic-version': '2023-06-01' } : {}),
+      ...upstreamAuthHeaders(entity.type, entity.authScheme, apiKey),
+    },
+    body: Buffer.from(JSON.stringify(encoded.body)),
+    timeouts: entity.timeouts,
+    allowPrivate: entity.allowPrivateEgress,
+    signal,
+  };
+  if (!request.ir.stream) {
+    // Read whole, without a stream in between (see `UpstreamClient.sendWhole`).
+    try {
+      return convertWhole(await http.sendWhole(upstream), request);
+    } catch (error: unknown) {
+      return attemptFailure(error, signal);
+    }
+  }
   let response: UpstreamResponse;
   try {
-    response = await http.send({
-      providerId: entity.id,
-      url: upstreamUrl(entity.type, entity.baseUrl, encoded.path),
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: request.ir.stream ? 'text/event-stream' : 'application/json',
-        ...(entity.type === ProviderType.Anthropic ? { 'anthropic-version': '2023-06-01' } : {}),
-        ...upstreamAuthHeaders(entity.type, entity.authScheme, apiKey),
-      },
-      body: Buffer.from(JSON.stringify(encoded.body)),
-      timeouts: entity.timeouts,
-      allowPrivate: entity.allowPrivateEgress,
-      signal,
-    });
+    response = await http.send(upstream);
   } catch (error: unknown) {
     return attemptFailure(error, signal);
   }
   try {
-    return await convertResponse(response, request);
+    return await convertStreamResponse(response, request);
   } catch (error: unknown) {
     return attemptFailure(error, signal);
   }
 }
 
-async function convertResponse(
+/** The answer to a request that does not stream, converted for the client. */
+function convertWhole(answer: UpstreamWholeAnswer, request: ConversionRequest): ConvertedResult {
+  const { statusCode: status, headers, body } = answer;
+  if (isRetryableStatus(status)) {
+    return failureFromStatus(status, headerValue(headers['retry-after']));
+  }
+  const text = answerText(body);
+  if (status >= 400) return convertedRejection(status, parseJson(text), request);
+  const ir = request.upstream.decodeResponse(parseJson(text), request.context);
+  return {
+    kind: 'json',
+    body: request.client.encodeResponse(ir, request.ir, request.context),
+    usage: ir.usage,
+    stopReason: ir.stopReason,
+  };
+}
+
+/** The answer to a streaming request: a rejection, or the stream held back. */
+async function convertStreamResponse(
   response: UpstreamResponse,
   request: ConversionRequest,
 ): Promise<ConvertedResult> {
@@ -109,27 +149,26 @@ async function convertResponse(
   const retryable = await retryableAnswer(response);
   if (retryable) return retryable;
   if (status >= 400) {
-    const error = request.upstream.decodeError(status, await readJson(response));
-    return {
-      kind: 'reject',
-      status,
-      body: request.client.encodeError(status, error.errorType, error.message),
-    };
-  }
-  if (!request.ir.stream) {
-    const ir = request.upstream.decodeResponse(await readJson(response), request.context);
-    return {
-      kind: 'json',
-      body: request.client.encodeResponse(ir, request.ir, request.context),
-      usage: ir.usage,
-      stopReason: ir.stopReason,
-    };
+    return convertedRejection(status, parseJson(await response.body.text()), request);
   }
   return readUntilFirstContent(response.body, request);
 }
 
-async function readJson(response: UpstreamResponse): Promise<unknown> {
-  const text = await response.body.text();
+function convertedRejection(
+  status: number,
+  body: unknown,
+  request: ConversionRequest,
+): ConvertedRejection {
+  const error = request.upstream.decodeError(status, body);
+  return {
+    kind: 'reject',
+    status,
+    body: request.client.encodeError(status, error.errorType, error.message),
+  };
+}
+
+/** The upstream's JSON, or its first 500 characters as an error message when it is not JSON. */
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -6,8 +6,20 @@ import { PassThroughSpec } from './passthrough-spec';
 import { isMalformedFrame, SseFrameGate, SseFrameTooLargeError } from './sse-frame-gate';
 import { ProxyContext } from './proxy-context';
 import { StreamTap } from './stream-tap';
-import { attemptFailure, RetryableFailure, retryableAnswer } from './upstream-failure';
-import { UpstreamClient, UpstreamResponse } from './upstream-client';
+import {
+  attemptFailure,
+  failureFromStatus,
+  isRetryableStatus,
+  RetryableFailure,
+  retryableAnswer,
+} from './upstream-failure';
+import {
+  headerValue,
+  UpstreamClient,
+  UpstreamRequest,
+  UpstreamResponse,
+  UpstreamWholeAnswer,
+} from './upstream-client';
 import { ClientAbort } from './client-abort';
 
 /** What an attempt needs from the request; count_tokens calls pass a reduced context. */
@@ -59,28 +71,48 @@ export async function attemptPassThrough(
   signal: ClientAbort,
 ): Promise<AttemptResult> {
   const { entity, apiKey } = candidate.provider;
+  const request: UpstreamRequest = {
+    providerId: entity.id,
+    url: upstreamUrl(entity.type, entity.baseUrl, spec.endpoint),
+    method: 'POST',
+    headers: {
+      ...spec.headers,
+      'content-type': 'application/json',
+      ...upstreamAuthHeaders(entity.type, entity.authScheme, apiKey),
+    },
+    body: spec.body,
+    timeouts: entity.timeouts,
+    allowPrivate: entity.allowPrivateEgress,
+    signal,
+  };
+  if (!context.stream) {
+    // Whatever comes back is read whole (a stream the client did not ask for included).
+    try {
+      return wholeResult(await client.sendWhole(request));
+    } catch (error: unknown) {
+      return attemptFailure(error, signal);
+    }
+  }
   let response: UpstreamResponse;
   try {
-    response = await client.send({
-      providerId: entity.id,
-      url: upstreamUrl(entity.type, entity.baseUrl, spec.endpoint),
-      method: 'POST',
-      headers: {
-        ...spec.headers,
-        'content-type': 'application/json',
-        ...upstreamAuthHeaders(entity.type, entity.authScheme, apiKey),
-      },
-      body: spec.body,
-      timeouts: entity.timeouts,
-      allowPrivate: entity.allowPrivateEgress,
-      signal,
-    });
+    response = await client.send(request);
   } catch (error: unknown) {
     return attemptFailure(error, signal);
   }
   return readResponse(response, context, spec, signal);
 }
 
+/** A whole answer: retryable by its status, else the client's (a rejection from 400 on). */
+function wholeResult(answer: UpstreamWholeAnswer): AttemptResult {
+  const { statusCode: status, headers, body } = answer;
+  if (isRetryableStatus(status)) {
+    return failureFromStatus(status, headerValue(headers['retry-after']));
+  }
+  const contentType = headerValue(headers['content-type']) ?? 'application/json';
+  return { kind: status >= 400 ? 'reject' : 'json', status, contentType, body };
+}
+
+/** The answer to a streaming request: a rejection, a whole answer, or the stream held back. */
 async function readResponse(
   response: UpstreamResponse,
   context: AttemptContext,
@@ -100,7 +132,8 @@ async function readResponse(
         body: Buffer.from(await response.body.arrayBuffer()),
       };
     }
-    if (!context.stream || !contentType.startsWith('text/event-stream')) {
+    // Asked for a stream, answered without one.
+    if (!contentType.startsWith('text/event-stream')) {
       return {
         kind: 'json',
         status,
@@ -181,9 +214,4 @@ function retry(errorClass: RetryableFailure['errorClass']): RetryableFailure {
 
 function elapsed(context: AttemptContext): number {
   return Math.round(performance.now() - context.startedAt);
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  if (Array.isArray(value)) return value[0] ?? null;
-  return value ?? null;
 }

@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { IncomingHttpHeaders } from 'node:http';
 import { Agent, Dispatcher, errors } from 'undici';
 import { boundedMemo } from '../common/cache/bounded-memo';
 import { EgressAllowlist, egressAllowlistFromEnv } from '../common/egress/egress-allowlist';
@@ -30,6 +31,13 @@ export interface UpstreamRequest {
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
+
+/** An answer read to its end (see `UpstreamClient.sendWhole`). */
+export interface UpstreamWholeAnswer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 /** Where a request goes, as undici's `request(url)` would derive it from the URL. */
 interface UpstreamTarget {
@@ -93,6 +101,77 @@ export class UpstreamClient implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * The same request, for an answer wanted whole (a request that does not stream): a dispatch
+   * handler gathers the body's chunks as they arrive. `send` builds a Readable for every answer
+   * and reads it back through a stream consumer; for a small answer that machinery cost more
+   * than the rest of the client (~10 µs of CPU per request, ~30 → ~20 µs in a loop against a
+   * local server). Timeouts, the egress guard and the client's hang-up act as they do for `send`.
+   */
+  sendWhole(upstream: UpstreamRequest): Promise<UpstreamWholeAnswer> {
+    const { timeouts, signal } = upstream;
+    const { origin, path } = targetOf(upstream.url);
+    const agent = this.agentFor(
+      upstream.providerId,
+      timeouts.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
+      upstream.allowPrivate === true,
+    );
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(new errors.RequestAbortedError());
+        return;
+      }
+      const parts: Buffer[] = [];
+      let statusCode = 0;
+      let headers: IncomingHttpHeaders = {};
+      let controller: Dispatcher.DispatchController | null = null;
+      // A hang-up before the request has a socket is kept until it gets one, as `request` does.
+      let abortedBy: Error | null = null;
+      const stopListening = onAbort(signal, () => {
+        abortedBy = new errors.RequestAbortedError();
+        controller?.abort(abortedBy);
+      });
+      agent.dispatch(
+        {
+          origin,
+          path,
+          method: upstream.method,
+          headers: upstream.headers,
+          body: upstream.body,
+          headersTimeout: timeouts.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
+          bodyTimeout: timeouts.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
+        },
+        {
+          onRequestStart(started) {
+            controller = started;
+            if (abortedBy) started.abort(abortedBy);
+          },
+          onResponseStart(_, status, responseHeaders) {
+            // 1xx informational answers come first and are not the answer.
+            if (status < 200) return;
+            statusCode = status;
+            headers = responseHeaders;
+          },
+          onResponseData(_, chunk) {
+            parts.push(chunk);
+          },
+          onResponseEnd() {
+            stopListening();
+            resolve({
+              statusCode,
+              headers,
+              body: parts.length === 1 ? parts[0] : Buffer.concat(parts),
+            });
+          },
+          onResponseError(_, error) {
+            stopListening();
+            reject(error);
+          },
+        },
+      );
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(
       [...this.agents.values()].map((agent) => agent.close().catch(() => undefined)),
@@ -114,4 +193,26 @@ export class UpstreamClient implements OnApplicationShutdown {
     }
     return agent;
   }
+}
+
+/** Calls `listener` once when `signal` fires; returns what stops listening. */
+function onAbort(signal: AbortSignal | ClientAbort, listener: () => void): () => void {
+  if (signal instanceof ClientAbort) {
+    signal.once('abort', listener);
+    return () => signal.off('abort', listener);
+  }
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
+/** A header's first value, or null when it is absent. */
+export function headerValue(value: string | string[] | undefined): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+/** A whole answer's text, decoded as undici's `body.text()` does (a leading BOM dropped). */
+export function answerText(body: Buffer): string {
+  const text = body.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

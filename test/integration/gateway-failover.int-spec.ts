@@ -165,6 +165,38 @@ describe('Gateway: failover, breaker, stickiness, disconnects', () => {
       });
     });
 
+    it.each([
+      [
+        'a 429 answer',
+        { kind: 'status' as const, status: 429, retryAfter: '3' },
+        'upstream_429',
+        429,
+      ],
+      ['a dropped connection', { kind: 'drop' as const }, 'connection_error', null],
+      ['an upstream that never answers', { kind: 'hang' as const }, 'timeout', null],
+    ])(
+      'should serve a non-streaming request from the second provider after %s',
+      async (_name, behaviour, failureClass, failureStatus) => {
+        const { upstreams, ids, caller } = await fixture();
+        const [first, second] = upstreams as [FakeAnthropic, FakeAnthropic];
+        first.always(behaviour);
+        const response = await post(ctx.baseUrl, caller.key);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({
+          content: [{ text: 'Hello from the fake upstream.' }],
+        });
+        expect(first.requests).toHaveLength(1);
+        expect(second.requests).toHaveLength(1);
+        const row = await waitForRequest(db, response.headers.get('x-cch-request-id'));
+        expect(row).toMatchObject({ status: 'success', attempts: 2, provider_id: ids[1] });
+        expect(row?.attempt_log?.[0]).toMatchObject({
+          providerId: ids[0],
+          outcome: failureClass,
+          httpStatus: failureStatus,
+        });
+      },
+    );
+
     it('should answer with the last upstream status in the Anthropic envelope when all fail', async () => {
       const { upstreams, caller } = await fixture();
       for (const upstream of upstreams)
