@@ -15,14 +15,12 @@ import { RoutedCandidate } from './provider-router.service';
 import { IrEventLedger } from './stream-tap';
 import {
   attemptFailure,
-  failureFromStatus,
-  isRetryableStatus,
   retryableAnswer,
   RetryableFailure,
+  retryableWhole,
 } from './upstream-failure';
 import {
   answerText,
-  headerValue,
   UpstreamClient,
   UpstreamRequest,
   UpstreamResponse,
@@ -125,10 +123,9 @@ export async function attemptConverted(
 
 /** The answer to a request that does not stream, converted for the client. */
 function convertWhole(answer: UpstreamWholeAnswer, request: ConversionRequest): ConvertedResult {
-  const { statusCode: status, headers, body } = answer;
-  if (isRetryableStatus(status)) {
-    return failureFromStatus(status, headerValue(headers['retry-after']));
-  }
+  const retryable = retryableWhole(answer);
+  if (retryable) return retryable;
+  const { statusCode: status, body } = answer;
   const text = answerText(body);
   if (status >= 400) return convertedRejection(status, parseJson(text), request);
   const ir = request.upstream.decodeResponse(parseJson(text), request.context);

@@ -8,10 +8,9 @@ import { ProxyContext } from './proxy-context';
 import { StreamTap } from './stream-tap';
 import {
   attemptFailure,
-  failureFromStatus,
-  isRetryableStatus,
   RetryableFailure,
   retryableAnswer,
+  retryableWhole,
 } from './upstream-failure';
 import {
   headerValue,
@@ -104,10 +103,9 @@ export async function attemptPassThrough(
 
 /** A whole answer: retryable by its status, else the client's (a rejection from 400 on). */
 function wholeResult(answer: UpstreamWholeAnswer): AttemptResult {
+  const retryable = retryableWhole(answer);
+  if (retryable) return retryable;
   const { statusCode: status, headers, body } = answer;
-  if (isRetryableStatus(status)) {
-    return failureFromStatus(status, headerValue(headers['retry-after']));
-  }
   const contentType = headerValue(headers['content-type']) ?? 'application/json';
   return { kind: status >= 400 ? 'reject' : 'json', status, contentType, body };
 }

@@ -1,6 +1,6 @@
 import { errors } from 'undici';
 import { isEgressRefused } from '../common/egress/guarded-agent';
-import { UpstreamResponse } from './upstream-client';
+import { headerValue, UpstreamResponse, UpstreamWholeAnswer } from './upstream-client';
 
 /** Why an attempt failed in a way that lets the next provider try. */
 export type FailureClass =
@@ -91,11 +91,15 @@ export async function retryableAnswer(
 ): Promise<RetryableFailure | null> {
   if (!isRetryableStatus(response.statusCode)) return null;
   await response.body.dump().catch(() => undefined);
-  const header = response.headers['retry-after'];
-  return failureFromStatus(
-    response.statusCode,
-    Array.isArray(header) ? (header[0] ?? null) : (header ?? null),
-  );
+  return retryableWhole(response);
+}
+
+/** The same for an answer already read whole: its status and `retry-after` decide. */
+export function retryableWhole(
+  answer: Pick<UpstreamWholeAnswer, 'statusCode' | 'headers'>,
+): RetryableFailure | null {
+  if (!isRetryableStatus(answer.statusCode)) return null;
+  return failureFromStatus(answer.statusCode, headerValue(answer.headers['retry-after']));
 }
 
 /** What the client is told when every candidate failed before answering. */
