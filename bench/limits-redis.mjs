@@ -132,12 +132,18 @@ try {
   }
   const hash = await redis.hgetall('cch:lim:user:bench-user:roll');
   const buckets = Object.keys(hash).filter((field) => /^\d+$/.test(field)).length;
+  // The request window: a count per second since session 32, a zset entry per request before.
+  const windowKeys = ['rate', 'rpm'].map((part) => `cch:lim:user:bench-user:${part}`);
+  const windowRequests =
+    Number((await redis.hget(windowKeys[0], '-1')) ?? 0) + (await redis.zcard(windowKeys[1]));
+  let windowBytes = 0;
+  for (const key of windowKeys) windowBytes += Number(await redis.call('MEMORY', 'USAGE', key));
   const perRequest = (value) => (value / REQUESTS).toFixed(1);
   console.log(
     `CCH limits on Redis, ${REQUESTS} admit+settle pairs at c=${CONCURRENCY} (${CCH_DIR})`,
   );
   console.log(
-    `state: ${buckets} rolling buckets per scope, rpm window ${await redis.zcard('cch:lim:user:bench-user:rpm')} entries, 2 admitted + 3 charged scopes`,
+    `state: ${buckets} rolling buckets per scope, rpm window ${windowRequests} requests in ${windowBytes} bytes, 2 admitted + 3 charged scopes`,
   );
   console.log(
     '| Redis CPU µs/request | scripts µs/request | Redis calls/request | gateway CPU µs/request | pairs/s | Redis memory growth bytes/request |',

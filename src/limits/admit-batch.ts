@@ -122,6 +122,8 @@ export interface LimitsCallContext {
   /** TTL of a concurrency slot and its reservation. */
   slotTtlMs: number;
   rpmWindowMs: number;
+  /** The step of the request window's rate hash. */
+  rpmStepMs: number;
   /** TTL of a settled request's `done` marker. */
   doneTtlMs: number;
 }
@@ -154,6 +156,7 @@ export function admitCommand(
     call.entries.length,
     context.rpmWindowMs + 2 * context.slotKeys.intervalMs,
     context.slotTtlMs + 2 * context.slotKeys.intervalMs,
+    context.rpmStepMs,
   ];
   scopes.forEach((scope, index) => {
     args.push(

@@ -158,3 +158,20 @@ export function calendarTtlsMs(windows: CalendarWindowSet, now: number): number[
     Math.max(CALENDAR_GRACE_MS, window.resetAt - now + CALENDAR_GRACE_MS),
   );
 }
+
+/** The request (rpm) window: 60 s, counted in steps of a second (the rate hash, limits.scripts.ts). */
+export const RPM_WINDOW_MS = 60_000;
+export const RPM_STEP_MS = 1_000;
+
+/** The second (ms / 1,000) a request admitted at `at` is counted in. */
+export function rateSecondOf(at: number): number {
+  return Math.floor(at / RPM_STEP_MS);
+}
+
+/**
+ * The oldest second whose requests still count at `now`: a request counts until its second has
+ * ended and the window has passed after it, so never less than 60 s and at most a second more.
+ */
+export function oldestRateSecond(now: number): number {
+  return rateSecondOf(now) - RPM_WINDOW_MS / RPM_STEP_MS;
+}

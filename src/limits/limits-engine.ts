@@ -2,8 +2,17 @@ import type Redis from 'ioredis';
 import type { Limits } from '../common/limits/limits';
 import { windowLimitMicros } from './limit-headers';
 import { admitResult } from './admit-reply';
-import { calendarTtlsMs, CalendarWindows, HOUR_MS, RollingWindow } from './limit-windows';
-import { admitScript, seedScript, settleScript } from './limits.scripts';
+import {
+  calendarTtlsMs,
+  CalendarWindows,
+  HOUR_MS,
+  oldestRateSecond,
+  rateSecondOf,
+  RollingWindow,
+  RPM_STEP_MS,
+  RPM_WINDOW_MS,
+} from './limit-windows';
+import { admitScript, seedScript, settleScript, withdrawScript } from './limits.scripts';
 import {
   AdmitRequest,
   AdmitResult,
@@ -75,7 +84,6 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 /** The settings with their defaults; the source and the `on…` callbacks stay optional. */
 type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | `on${string}`>>;
 
-const RPM_WINDOW_MS = 60_000;
 /**
  * How often a process refreshes the TTLs of a scope's rpm, inflight and resv keys, which then
  * live this long twice over past their window or slot TTL (see `admitScript`): an rpm zset of an
@@ -155,6 +163,7 @@ export class LimitsEngine {
       markerTtlMs: this.options.baselineTtlMs,
       slotTtlMs: this.options.reservationTtlMs,
       rpmWindowMs: RPM_WINDOW_MS,
+      rpmStepMs: RPM_STEP_MS,
       doneTtlMs: SETTLED_MARKER_TTL_MS,
     };
     const atEnd = (flush: () => void) => atTurnEnd(redis, flush);
@@ -250,15 +259,14 @@ export class LimitsEngine {
    * been admitted.
    */
   async withdraw(reservation: LimitsReservation): Promise<boolean> {
-    const [released] = await Promise.all([
-      this.release(reservation),
-      ...reservation.scopes.map((scope) =>
-        this.redis.zrem(this.keys.key(scope, 'rpm'), reservation.requestId).catch((error) => {
-          this.reportError(error, 'settle', scope);
-          return 0;
-        }),
-      ),
-    ]);
+    const uncounted = withdrawScript
+      .run(
+        this.redis,
+        reservation.scopes.map((scope) => this.keys.key(scope, 'rate')),
+        [rateSecondOf(reservation.admittedAt), oldestRateSecond(this.now())],
+      )
+      .catch((error: unknown) => this.reportError(error, 'settle', null));
+    const [released] = await Promise.all([this.release(reservation), uncounted]);
     return released;
   }
 

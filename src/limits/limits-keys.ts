@@ -60,7 +60,7 @@ export class LimitsKeys {
     return [...names.calendar.keys];
   }
 
-  /** The nine keys of a scope in script order. */
+  /** The ten keys of a scope in script order. */
   scope(scope: LimitScopeRef, windows: CalendarWindowSet): string[] {
     return [
       this.key(scope, 'base'),
@@ -70,6 +70,7 @@ export class LimitsKeys {
       this.key(scope, 'roll'),
       ...this.calendar(scope, windows),
       this.key(scope, 'total'),
+      this.key(scope, 'rate'),
     ];
   }
 
@@ -88,6 +89,7 @@ export class LimitsKeys {
     return {
       base: this.key(scope, 'base'),
       rpm: this.key(scope, 'rpm'),
+      rate: this.key(scope, 'rate'),
       inflight: this.key(scope, 'inflight'),
       resv: this.key(scope, 'resv'),
       roll: this.key(scope, 'roll'),

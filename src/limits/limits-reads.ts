@@ -1,12 +1,15 @@
 import type Redis from 'ioredis';
 import type { Limits } from '../common/limits/limits';
 import { windowLimitMicros } from './limit-headers';
+import { oldestRateSecond, RPM_WINDOW_MS } from './limit-windows';
 import { BUDGET_WINDOWS, BudgetWindow, LimitScope, LimitsUsage, WindowUsage } from './limits.types';
 import { microsToUsd, replyMicros } from './usd-micros';
 
 export interface ScopeReadKeys {
   base: string;
+  /** The previous release's request window (a zset), counted during a rolling upgrade. */
   rpm: string;
+  rate: string;
   inflight: string;
   resv: string;
   roll: string;
@@ -61,6 +64,17 @@ function spendOf(
   };
 }
 
+/** Requests counted in the rate hash at `now`: its seconds from the oldest still counted. */
+function requestsOf(rate: unknown, now: number): number {
+  const oldest = oldestRateSecond(now);
+  let count = 0;
+  for (const [field, value] of hashEntries(rate)) {
+    // Also skips the hash's aggregates: fields -1 and -2.
+    if (Number(field) >= oldest) count += Number(value);
+  }
+  return count;
+}
+
 /**
  * Spend of many providers in one round trip: the commands of one turn leave in one write (see
  * coalesceWrites). Plain commands, not an ioredis pipeline, which the GC keeps alive too long.
@@ -98,15 +112,17 @@ export async function readScopeUsage(
   now: number,
   oldestBucket: number,
 ): Promise<ScopeUsage> {
-  const [marked, roll, calendar, rpmUsed, inflight, resv] = await Promise.all([
+  const [marked, roll, calendar, rate, legacyRequests, inflight, resv] = await Promise.all([
     redis.exists(keys.base),
     redis.hgetall(keys.roll),
     redis.mget(keys.day, keys.week, keys.month, keys.total),
-    redis.zcount(keys.rpm, `(${now - 60_000}`, '+inf'),
+    redis.hgetall(keys.rate),
+    redis.zcount(keys.rpm, `(${now - RPM_WINDOW_MS}`, '+inf'),
     redis.zrangebyscore(keys.inflight, `(${now}`, '+inf'),
     redis.hgetall(keys.resv),
   ]);
   const spend = spendOf(marked, roll, calendar, oldestBucket);
+  const rpmUsed = requestsOf(rate, now) + legacyRequests;
   const live = new Set(inflight);
   let reserved = 0n;
   for (const [field, value] of hashEntries(resv)) {

@@ -106,25 +106,28 @@ describe('LimitsEngine (Redis)', () => {
         expect(result.headers['x-ratelimit-remaining-requests']).toBe(String(2 - i));
         s.clock.advance(10_000);
       }
-      // t = 30 s: the three requests of t = 0, 10, 20 s are all within the window.
+      // t = 30 s: the three requests of t = 0, 10, 20 s are all within the window. The first
+      // counts until its second has ended and 60 s more have passed: t = 61 s.
       const refused = await admit(s.b, [u]);
       expect(refused).toMatchObject({
         ok: false,
         kind: 'rate',
         scope: 'user',
         scopeId: u.id,
-        retryAfterSeconds: 30,
+        retryAfterSeconds: 31,
       });
       expect(refused.headers).toMatchObject({
-        'retry-after': '30',
+        'retry-after': '31',
         'x-ratelimit-limit-requests': '3',
         'x-ratelimit-remaining-requests': '0',
       });
 
-      s.clock.value = start + 59_999;
-      expect((await admit(s.a, [u])).ok).toBe(false);
-      // The first request leaves the window 60 s after it was admitted.
+      // Never counted for less than 60 s, and at most a second more.
       s.clock.value = start + 60_000;
+      expect((await admit(s.a, [u])).ok).toBe(false);
+      s.clock.value = start + 60_999;
+      expect((await admit(s.a, [u])).ok).toBe(false);
+      s.clock.value = start + 61_000;
       const again = await admit(s.a, [u]);
       expect(again.ok).toBe(true);
       expect(again.headers['x-ratelimit-remaining-requests']).toBe('0');
@@ -145,6 +148,85 @@ describe('LimitsEngine (Redis)', () => {
         expect((await admit(s.a, [other, key])).ok).toBe(true);
       }
       expect(await admit(s.a, [other, key])).toMatchObject({ ok: false, scope: 'key' });
+    });
+    it('should agree with a model of the window, in steps of a second, over 4 minutes of random requests', async () => {
+      const s = setup();
+      const rpm = 12;
+      const u = user({ rpm });
+      const random = seededRandom(32);
+      // A request counts while its second is at most 60 s older than the current one.
+      const admittedAt: number[] = [];
+      const counted = (now: number) =>
+        admittedAt.filter((at) => Math.floor(at / 1_000) >= Math.floor(now / 1_000) - 60);
+      const end = s.clock.value + 4 * 60_000;
+      let refusals = 0;
+      while (s.clock.value < end) {
+        s.clock.advance(Math.floor(random() * 4_000));
+        const now = s.clock.value;
+        const before = counted(now);
+        const result = await admit(random() < 0.5 ? s.a : s.b, [u]);
+        if (before.length < rpm) {
+          expect(result.ok).toBe(true);
+          admittedAt.push(now);
+          expect(result.headers['x-ratelimit-remaining-requests']).toBe(
+            String(rpm - before.length - 1),
+          );
+        } else {
+          refusals += 1;
+          // It fits once the oldest of the counted requests that are one too many has left.
+          const leaves = (Math.floor(before[before.length - rpm] / 1_000) + 61) * 1_000;
+          expect(result).toMatchObject({
+            ok: false,
+            kind: 'rate',
+            retryAfterSeconds: Math.max(1, Math.ceil((leaves - now) / 1_000)),
+          });
+        }
+        const usage = await s.b.windowUsage(u);
+        expect(usage?.requests.usedLastMinute).toBe(counted(now).length);
+      }
+      // Both sides of the limit were reached, and the hash holds at most a minute of seconds.
+      expect(refusals).toBeGreaterThan(10);
+      expect(admittedAt.length).toBeGreaterThan(3 * rpm);
+      expect(await redisA.hlen(`${s.prefix}user:${u.id}:rate`)).toBeLessThanOrEqual(61 + 2);
+    });
+
+    it('should take back a withdrawn admission, and nothing once its second has left the window', async () => {
+      const s = setup();
+      const u = user({ rpm: 1 });
+      const ahead = admitted(await admit(s.a, [u]));
+      expect(await s.a.withdraw(ahead)).toBe(true);
+      const used = admitted(await admit(s.b, [u]));
+      expect((await admit(s.a, [u])).ok).toBe(false);
+      // Withdrawn after its second slid out: no negative count lets a second request through.
+      s.clock.advance(61_000);
+      admitted(await admit(s.a, [u]));
+      expect(await s.b.withdraw(used)).toBe(true);
+      expect(await admit(s.a, [u])).toMatchObject({ ok: false, kind: 'rate' });
+      const rate = await redisA.hgetall(`${s.prefix}user:${u.id}:rate`);
+      expect(Object.values(rate).every((value) => Number(value) >= -1)).toBe(true);
+      expect(rate['-1']).toBe('1');
+    });
+
+    it("should count the requests a previous release's replicas put in the rpm zset (rolling upgrade)", async () => {
+      const s = setup();
+      const u = user({ rpm: 3 });
+      const legacy = `${s.prefix}user:${u.id}:rpm`;
+      const now = s.clock.value;
+      // As that release wrote them: one entry per request, scored by its admission instant.
+      await redisA.zadd(legacy, now - 30_000, 'old-in', now - 60_000, 'old-out');
+      admitted(await admit(s.a, [u]));
+      admitted(await admit(s.b, [u]));
+      // Where the old entries stand in time is not read: no retry-after is promised.
+      expect(await admit(s.a, [u])).toMatchObject({
+        ok: false,
+        kind: 'rate',
+        retryAfterSeconds: null,
+      });
+      expect((await s.a.windowUsage(u))?.requests.usedLastMinute).toBe(3);
+      // This release never writes the zset.
+      expect(await redisA.zcard(legacy)).toBe(2);
+      s.clock.advance(30_000);
+      admitted(await admit(s.a, [u]));
     });
   });
 
@@ -182,8 +264,9 @@ describe('LimitsEngine (Redis)', () => {
       expect(await admit(s.b, [u], '0')).toMatchObject({ ok: false, kind: 'rate' });
       expect(await s.a.release(first)).toBe(true);
       expect(await s.a.release(second)).toBe(true);
-      // Released once, the resent admission holds nothing: both slots and 1 of 1 are free again.
-      s.clock.advance(60_000);
+      // Released once, the resent admission holds nothing: both slots and 1 of 1 are free again
+      // (and both requests out of the window, a minute after their second).
+      s.clock.advance(61_000);
       admitted(await admit(s.a, [u], '0.5'));
       admitted(await admit(s.b, [u], '0.5'));
     });
@@ -581,13 +664,13 @@ describe('LimitsEngine (Redis)', () => {
       expect((await s.a.windowUsage(u))?.windows.daily).toMatchObject({ spent: '0.25' });
     });
 
-    it('should expire the rpm, slot and reservation keys it creates, refreshing them every 10 s', async () => {
+    it('should expire the rate, slot and reservation keys it creates, refreshing them every 10 s', async () => {
       const s = setup();
       const u = user({ rpm: 100, concurrentSessions: 5 });
-      const keys = ['rpm', 'inflight', 'resv'].map((part) => `${s.prefix}user:${u.id}:${part}`);
+      const keys = ['rate', 'inflight', 'resv'].map((part) => `${s.prefix}user:${u.id}:${part}`);
       const ttls = () => Promise.all(keys.map((key) => redisA.pttl(key)));
       const held = admitted(await admit(s.a, [u], '1'));
-      // The rpm zset outlives its 60 s window, the slots their 30 min, by twice the interval.
+      // The rate hash outlives its 60 s window, the slots their 30 min, by twice the interval.
       const [rpm, inflight, resv] = await ttls();
       expect(rpm).toBeGreaterThan(75_000);
       expect(rpm).toBeLessThanOrEqual(80_000);
