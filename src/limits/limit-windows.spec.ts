@@ -1,4 +1,4 @@
-import { CalendarWindows, RollingWindow } from './limit-windows';
+import { CalendarWindows, oldestRateSecond, rateSecondOf, RollingWindow } from './limit-windows';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -140,5 +140,20 @@ describe('RollingWindow', () => {
 
   it('should refuse a window that is not a whole number of buckets', () => {
     expect(() => new RollingWindow(1000, 300)).toThrow();
+  });
+});
+
+describe('the request window in seconds', () => {
+  it('should count a request from its second until 60 s after that second ends', () => {
+    const admitted = at('2024-03-15T10:00:00.250Z');
+    const second = rateSecondOf(admitted);
+    expect(second).toBe(at('2024-03-15T10:00:00Z') / 1_000);
+    const counted = (now: number) => second >= oldestRateSecond(now);
+    // Never less than 60 s after the admission itself...
+    expect(counted(admitted + 60_000 - 1)).toBe(true);
+    expect(counted(admitted + 60_000)).toBe(true);
+    // ...and no longer than 60 s after its second has ended.
+    expect(counted(at('2024-03-15T10:01:00.999Z'))).toBe(true);
+    expect(counted(at('2024-03-15T10:01:01Z'))).toBe(false);
   });
 });

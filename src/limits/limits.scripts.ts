@@ -290,7 +290,7 @@ for s = 1, S do
       -- would have left.
       local second, low = int(rpmSecond), st.rpmLow
       if low < 0 or rpmSecond < low then low = rpmSecond end
-      redis.call('HINCRBY', KEYS[k + 10], second, st.rpmAdds)
+      redis.call('HINCRBY', KEYS[k + 10], second, int(st.rpmAdds))
       redis.call('HSET', KEYS[k + 10], SUM, int(st.rpmStored + st.rpmAdds), LOW, int(low))
       if st.rpmStored == 0 or st.refreshKeys then redis.call('PEXPIRE', KEYS[k + 10], rpmKeyTtl) end
     end
