@@ -20,6 +20,8 @@ const CALLGRIND = process.env.BENCH_LIMITS_CALLGRIND === '1';
 const REQUESTS = Number(process.env.BENCH_LIMITS_REQUESTS ?? (CALLGRIND ? 2_000 : 20_000));
 const RPM_FILL = Number(process.env.BENCH_LIMITS_RPM_FILL ?? (CALLGRIND ? 2_000 : 30_000));
 const CONCURRENCY = Number(process.env.BENCH_LIMITS_CONCURRENCY ?? 32);
+// Admissions through AdmissionAhead (LIMITS_ADMIT_AHEAD) instead of the engine alone.
+const AHEAD = process.env.BENCH_LIMITS_AHEAD === '1';
 const require = createRequire(join(CCH_DIR, 'package.json'));
 const Redis = require('ioredis');
 const { LimitsEngine } = require(join(CCH_DIR, 'dist/src/limits/limits-engine.js'));
@@ -44,14 +46,17 @@ async function startRedis(prefix) {
   return { child, redis };
 }
 
-/** Runs `count` admit+settle pairs, `concurrency` at a time, at the times `at(i)` gives. */
-async function drive(engine, scopes, providerId, count, concurrency, clock, at) {
+/**
+ * Runs `count` admit+settle pairs, `concurrency` at a time, at the times `at(i)` gives;
+ * admissions go through `admitter` (the engine, or AdmissionAhead over it).
+ */
+async function drive(engine, admitter, scopes, providerId, count, concurrency, clock, at) {
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
       clock.value = at(i);
-      const result = await engine.admit({
+      const result = await admitter.admit({
         requestId: `r${at(i)}-${i}`,
         scopes,
         reserveUsd: '0.05',
@@ -104,8 +109,17 @@ try {
   const start = clock.value;
   const fiveHours = 5 * 3_600_000;
   // Spend in every bucket of the last 5 h, then a minute of requests in the rpm window.
-  await drive(engine, scopes, providerId, 120, 1, clock, (i) => start - fiveHours + i * 150_000);
-  await drive(engine, scopes, providerId, RPM_FILL, CONCURRENCY, clock, (i) =>
+  await drive(
+    engine,
+    engine,
+    scopes,
+    providerId,
+    120,
+    1,
+    clock,
+    (i) => start - fiveHours + i * 150_000,
+  );
+  await drive(engine, engine, scopes, providerId, RPM_FILL, CONCURRENCY, clock, (i) =>
     Math.floor(start - 60_000 + (i * 60_000) / RPM_FILL),
   );
   const memory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
@@ -117,8 +131,26 @@ try {
   await redis.call('CONFIG', 'RESETSTAT');
   if (CALLGRIND) startCounting(child.pid);
   const began = performance.now();
+  const ahead = AHEAD
+    ? new (require(join(CCH_DIR, 'dist/src/limits/admission-ahead.js')).AdmissionAhead)(
+        engine,
+        {},
+        () => clock.value,
+      )
+    : null;
   // 1,000 requests per second of simulated time: the windows keep sliding while measured.
-  await drive(engine, scopes, providerId, REQUESTS, CONCURRENCY, clock, (i) => start + i);
+  await drive(
+    engine,
+    ahead ?? engine,
+    scopes,
+    providerId,
+    REQUESTS,
+    CONCURRENCY,
+    clock,
+    (i) => start + i,
+  );
+  // What is still held is withdrawn, inside the measured span: it is part of the cost.
+  await ahead?.close();
   const wallMs = performance.now() - began;
   const instructions = CALLGRIND ? await stopAndCount(child.pid, callgrindOut) : null;
   const stats = commandStats(await redis.info('commandstats'));
@@ -140,7 +172,7 @@ try {
   for (const key of windowKeys) windowBytes += Number(await redis.call('MEMORY', 'USAGE', key));
   const perRequest = (value) => (value / REQUESTS).toFixed(1);
   console.log(
-    `CCH limits on Redis, ${REQUESTS} admit+settle pairs at c=${CONCURRENCY} (${CCH_DIR})`,
+    `CCH limits on Redis, ${REQUESTS} admit+settle pairs at c=${CONCURRENCY}${AHEAD ? ', admitted ahead' : ''} (${CCH_DIR})`,
   );
   console.log(
     `state: ${buckets} rolling buckets per scope, rpm window ${windowRequests} requests in ${windowBytes} bytes, 2 admitted + 3 charged scopes`,

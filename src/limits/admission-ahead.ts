@@ -5,62 +5,99 @@ import { type AdmitRequest, type AdmitResult, type LimitScope, scopeId } from '.
 import { usdToMicros } from './usd-micros';
 
 /**
- * What became of the admission ahead, per request and per expiry: `taken` (the request used it),
- * `unfit` (the request needed another one; withdrawn), `missing` (none was held for the request)
- * and `expired` (withdrawn unused).
+ * What became of the admissions ahead, per request and per expiry: `taken` (the request used
+ * one), `unfit` (what was held did not fit the request; the held ones that cannot fit a later
+ * request either are withdrawn), `missing` (none was held for the request) and `expired`
+ * (withdrawn unused).
  */
 export type AdmissionAheadOutcome = 'taken' | 'unfit' | 'missing' | 'expired';
 
 export interface AdmissionAheadOptions {
   /**
    * An admission made ahead and not used within this long is withdrawn. It bounds how long it
-   * holds a concurrency slot and how far its rpm entry can predate the request. Default 1 s.
+   * holds a concurrency slot and how far its rpm count can predate the request. Default 1 s.
    */
   maxAgeMs?: number;
   /**
-   * Made only while every scope has room for at least this many more requests after the one just
-   * admitted, so that near a limit a held admission cannot take the place of a real request.
-   * Default 2.
+   * Made only while every scope has room for at least this many more requests after them, so
+   * that near a limit the held admissions cannot take the place of real requests. Default 2.
    */
   minHeadroom?: number;
+  /**
+   * The most admissions held at once per set of scopes and process: a busy key holds about as
+   * many as it asked for in the last quarter of `maxAgeMs`, up to this. Default 32.
+   */
+  maxHeld?: number;
   /** Each outcome, for the hit-rate metric. */
   onOutcome?: (outcome: AdmissionAheadOutcome) => void;
 }
 
 type Admitted = Extract<AdmitResult, { ok: true }>;
 
-/** One admission made ahead for a set of scopes, waiting for their next request. */
+/** One admission made ahead, waiting for a request of its scopes. */
 interface Ticket {
   result: Admitted;
-  limits: readonly Limits[];
+  reservedMicros: bigint;
   expiry: NodeJS.Timeout;
 }
 
+/** The largest reservation asked in a demand window: what admissions ahead are made at. */
+interface Reserve {
+  micros: bigint;
+  usd: string;
+}
+
+/** What one set of scopes holds, and what sizes its next refill. */
+interface Pool {
+  tickets: Ticket[];
+  /** The scopes' limits when the held admissions were made. */
+  limits: readonly Limits[];
+  /** Admissions being made ahead now. */
+  making: number;
+  /** The room the latest admission left (see `AdmitResult.headroom`). */
+  headroom: number;
+  /** Requests and largest reservation of the current demand window and of the one before. */
+  windowStart: number;
+  asked: number;
+  askedBefore: number;
+  reserve: Reserve;
+  reserveBefore: Reserve | null;
+}
+
+/** Pools of scope sets that hold nothing are dropped past this many. */
+const MAX_IDLE_POOLS = 10_000;
+
 /**
- * Admission one request ahead (`LIMITS_ADMIT_AHEAD`). After a request of a set of scopes (a user
- * and a key) is admitted, this process admits the scopes' next request in the background, with
- * the same worst-case reservation, through the ordinary admission script. When that next request
- * comes, it takes the admission already made and waits for no Redis round trip; taking it starts
- * the admission of the one after.
+ * Admission ahead (`LIMITS_ADMIT_AHEAD`). After a request of a set of scopes (a user and a key)
+ * is admitted, this process admits the scopes' next requests in the background, through the
+ * ordinary admission script, and holds them. A request that finds one held takes it and waits
+ * for no Redis round trip. A busy key is kept a pool as large as its last 250 ms of requests
+ * (`maxAgeMs / 4`, at most `maxHeld`), refilled in one script call once 3/4 of it is used, so
+ * its admissions go to Redis in batches of up to `maxHeld` instead of a few per turn.
  *
  * Limits stay exact: every admission made ahead is a real one in Redis, counted in the rpm
  * window, holding a slot and its reservation, so no limit is exceeded by it. What it costs:
- * - while it waits (at most `maxAgeMs`), it holds one slot, one rpm entry and one reservation
- *   of each of its scopes, per gateway process; it is made only while every scope has room for
- *   `minHeadroom` more requests, and withdrawn unused (rpm entry included) when it expires;
- * - a request that takes it is counted in the rpm window from when it was made, at most
+ * - while they wait (at most `maxAgeMs`), the held admissions hold their slots, rpm counts and
+ *   reservations, in every scope, per gateway process; they are made only while every scope
+ *   keeps room for `minHeadroom` more requests after them, and withdrawn unused (rpm count
+ *   included) when they expire;
+ * - a request that takes one is counted in the rpm window from when it was made, at most
  *   `maxAgeMs` earlier than the request itself;
- * - a process that dies holding one leaks it like an unfinished request: until the slot TTL.
- * It is not taken (and is withdrawn) when the request needs a larger reservation, when the
- * scopes' limits changed, or when the request falls into other budget windows than it did.
+ * - they reserve the largest worst case the key asked for in the last two demand windows;
+ * - a process that dies holding some leaks them like unfinished requests: until the slot TTL.
+ * One is not taken when the request needs a larger reservation (the smaller ones held are
+ * withdrawn: later ones are made at the larger size), when the scopes' limits changed, or when
+ * the request falls into other budget windows than it did (those are withdrawn too).
  */
 export class AdmissionAhead {
   private readonly maxAgeMs: number;
   private readonly minHeadroom: number;
+  private readonly maxHeld: number;
+  private readonly demandWindowMs: number;
   private readonly onOutcome: AdmissionAheadOptions['onOutcome'];
-  private readonly tickets = new Map<string, Ticket>();
-  /** Admissions being made ahead, by scope set: one at a time each. */
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly pools = new Map<string, Pool>();
+  /** Admissions being made ahead (tests and shutdown wait for them). */
+  private readonly making = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -70,104 +107,195 @@ export class AdmissionAhead {
   ) {
     this.maxAgeMs = options.maxAgeMs ?? 1_000;
     this.minHeadroom = options.minHeadroom ?? 2;
+    this.maxHeld = options.maxHeld ?? 32;
+    this.demandWindowMs = this.maxAgeMs / 4;
     this.onOutcome = options.onOutcome;
-    if (!(this.maxAgeMs > 0) || !(this.minHeadroom >= 1)) {
-      throw new Error('AdmissionAhead: maxAgeMs must be positive and minHeadroom at least 1');
+    if (!(this.maxAgeMs > 0) || !(this.minHeadroom >= 1) || !(this.maxHeld >= 1)) {
+      throw new Error('AdmissionAhead: maxAgeMs must be positive, minHeadroom and maxHeld ≥ 1');
     }
   }
 
   /** Same contract as `LimitsEngine.admit`. */
   async admit(request: AdmitRequest): Promise<AdmitResult> {
     const key = scopeSetKey(request.scopes);
-    const ticket = this.tickets.get(key);
+    const pool = this.poolFor(key, request);
+    const need = usdToMicros(request.reserveUsd, 'up');
+    this.count(pool, request, need);
+    const held = pool.tickets.length > 0;
+    const ticket = this.take(pool, request, need);
     if (ticket) {
-      this.drop(key, ticket);
-      if (this.fits(ticket, request)) {
-        this.report('taken');
-        this.prepare(key, request, ticket.result.headroom - 1);
-        return ticket.result;
-      }
-      this.report('unfit');
-      void this.engine.withdraw(ticket.result.reservation);
-    } else {
-      this.report('missing');
+      this.report('taken');
+      this.refill(key, pool, request.scopes);
+      return ticket.result;
     }
+    this.report(held ? 'unfit' : 'missing');
     const result = await this.engine.admit(request);
-    if (result.ok && !result.reservation.degraded) this.prepare(key, request, result.headroom);
+    if (result.ok && !result.reservation.degraded) {
+      pool.headroom = result.headroom;
+      this.refill(key, pool, request.scopes);
+    }
     return result;
   }
 
-  /** Whether an admission made ahead waits for the next request of these scopes. */
+  /** Whether admissions made ahead wait for the next requests of these scopes. */
   holds(scopes: readonly LimitScope[]): boolean {
-    return this.tickets.has(scopeSetKey(scopes));
+    return this.heldFor(scopes) > 0;
+  }
+
+  /** How many admissions made ahead wait for the next requests of these scopes. */
+  heldFor(scopes: readonly LimitScope[]): number {
+    return this.pools.get(scopeSetKey(scopes))?.tickets.length ?? 0;
   }
 
   /** Resolves once no admission ahead is being made (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all(this.pending.values());
+    while (this.making.size > 0) await Promise.all(this.making);
   }
 
   /** Withdraws every admission held and makes no more (shutdown). */
   async close(): Promise<void> {
     this.closed = true;
     await this.idle();
-    const held = [...this.tickets];
-    for (const [key, ticket] of held) this.drop(key, ticket);
-    await Promise.all(held.map(([, ticket]) => this.engine.withdraw(ticket.result.reservation)));
+    const held = [...this.pools.values()].flatMap((pool) => pool.tickets.splice(0));
+    for (const ticket of held) clearTimeout(ticket.expiry);
+    await Promise.all(held.map((ticket) => this.engine.withdraw(ticket.result.reservation)));
   }
 
-  private fits(ticket: Ticket, request: AdmitRequest): boolean {
-    const { admittedAt, reservedMicros } = ticket.result.reservation;
+  /** The scopes' pool; what it holds is withdrawn if their limits changed since it was made. */
+  private poolFor(key: string, request: AdmitRequest): Pool {
+    let pool = this.pools.get(key);
+    if (!pool) {
+      if (this.pools.size >= MAX_IDLE_POOLS) this.dropIdlePools();
+      const now = this.now();
+      pool = {
+        tickets: [],
+        limits: request.scopes.map((scope) => scope.limits),
+        making: 0,
+        headroom: 0,
+        windowStart: now,
+        asked: 0,
+        askedBefore: 0,
+        reserve: { micros: 0n, usd: '0' },
+        reserveBefore: null,
+      };
+      this.pools.set(key, pool);
+    } else if (!request.scopes.every((scope, i) => sameLimits(scope.limits, pool?.limits[i]))) {
+      this.withdrawWhere(pool, () => true);
+      pool.limits = request.scopes.map((scope) => scope.limits);
+    }
+    return pool;
+  }
+
+  /** Counts the request in its demand window, with the reservation it needs. */
+  private count(pool: Pool, request: AdmitRequest, need: bigint): void {
+    const now = this.now();
+    if (now - pool.windowStart >= this.demandWindowMs || now < pool.windowStart) {
+      // The window before counts only if it was the one just ended.
+      const adjacent = now - pool.windowStart < 2 * this.demandWindowMs;
+      pool.askedBefore = adjacent ? pool.asked : 0;
+      pool.reserveBefore = adjacent ? pool.reserve : null;
+      pool.asked = 0;
+      pool.reserve = { micros: 0n, usd: '0' };
+      pool.windowStart = now;
+    }
+    pool.asked += 1;
+    if (need > pool.reserve.micros || pool.asked === 1) {
+      pool.reserve = { micros: need, usd: request.reserveUsd };
+    }
+  }
+
+  /**
+   * The oldest held admission that fits the request, taken out of the pool; null if none does.
+   * Held ones that can fit no later request either (too old, another budget window, smaller than
+   * this request needs) are withdrawn on the way.
+   */
+  private take(pool: Pool, request: AdmitRequest, need: bigint): Ticket | null {
     const at = request.now ?? this.now();
-    return (
-      usdToMicros(request.reserveUsd, 'up') <= BigInt(reservedMicros) &&
-      at - admittedAt <= this.maxAgeMs &&
-      this.engine.sameWindows(admittedAt, at) &&
-      request.scopes.every((scope, index) => sameLimits(scope.limits, ticket.limits[index]))
-    );
+    this.withdrawWhere(pool, (ticket) => {
+      const { admittedAt } = ticket.result.reservation;
+      return (
+        ticket.reservedMicros < need ||
+        at - admittedAt > this.maxAgeMs ||
+        !this.engine.sameWindows(admittedAt, at)
+      );
+    });
+    const ticket = pool.tickets.shift();
+    if (ticket) clearTimeout(ticket.expiry);
+    return ticket ?? null;
   }
 
-  /** Admits the scopes' next request in the background, if they have room to spare. */
-  private prepare(key: string, request: AdmitRequest, headroom: number): void {
-    if (this.closed || headroom < this.minHeadroom || this.pending.has(key)) return;
-    const ahead: AdmitRequest = {
-      requestId: randomUUID(),
-      scopes: request.scopes,
-      reserveUsd: request.reserveUsd,
-      now: this.now(),
-    };
-    const making = this.engine.admit(ahead).then(
-      (result) => {
-        this.pending.delete(key);
-        if (result.ok && !result.reservation.degraded) this.keep(key, request.scopes, result);
-      },
-      () => {
-        this.pending.delete(key);
-      },
-    );
-    this.pending.set(key, making);
+  /**
+   * Makes admissions ahead once the pool is down to a quarter of what the scopes' recent demand
+   * calls for, up to it in one go (one script call), keeping `minHeadroom` of room in every
+   * scope. A quarter is left so that requests arriving during the refill's round trip still find
+   * one; the rest makes each refill as large as it can be.
+   */
+  private refill(key: string, pool: Pool, scopes: readonly LimitScope[]): void {
+    if (this.closed) return;
+    const target = Math.min(this.maxHeld, Math.max(1, pool.asked, pool.askedBefore));
+    const have = pool.tickets.length + pool.making;
+    if (have > target / 4) return;
+    const count = Math.min(target - have, pool.headroom - this.minHeadroom + 1);
+    const reserve = largest(pool.reserve, pool.reserveBefore);
+    for (let i = 0; i < count; i += 1) {
+      pool.making += 1;
+      const making = this.engine
+        .admit({ requestId: randomUUID(), scopes, reserveUsd: reserve.usd, now: this.now() })
+        .then(
+          (result) => {
+            pool.making -= 1;
+            if (result.ok && !result.reservation.degraded) this.keep(key, pool, result);
+          },
+          () => {
+            pool.making -= 1;
+          },
+        )
+        .finally(() => this.making.delete(making));
+      this.making.add(making);
+    }
   }
 
-  private keep(key: string, scopes: readonly LimitScope[], result: Admitted): void {
-    if (this.closed || this.tickets.has(key)) {
+  private keep(key: string, pool: Pool, result: Admitted): void {
+    if (this.closed || this.pools.get(key) !== pool) {
       void this.engine.withdraw(result.reservation);
       return;
     }
-    const expiry = setTimeout(() => this.expire(key), this.maxAgeMs);
-    expiry.unref();
-    this.tickets.set(key, {
+    // A batch's results come in its order: the latest counts every admission before it.
+    pool.headroom = result.headroom;
+    const ticket: Ticket = {
       result,
-      limits: scopes.map((scope) => scope.limits),
-      expiry,
-    });
+      reservedMicros: BigInt(result.reservation.reservedMicros),
+      expiry: setTimeout(() => this.expire(pool, ticket), this.maxAgeMs),
+    };
+    ticket.expiry.unref();
+    pool.tickets.push(ticket);
   }
 
-  private expire(key: string): void {
-    const ticket = this.tickets.get(key);
-    if (!ticket) return;
-    this.drop(key, ticket);
+  private expire(pool: Pool, ticket: Ticket): void {
+    const index = pool.tickets.indexOf(ticket);
+    if (index < 0) return;
+    pool.tickets.splice(index, 1);
     this.report('expired');
     void this.engine.withdraw(ticket.result.reservation);
+  }
+
+  private withdrawWhere(pool: Pool, unusable: (ticket: Ticket) => boolean): void {
+    const kept: Ticket[] = [];
+    for (const ticket of pool.tickets) {
+      if (!unusable(ticket)) {
+        kept.push(ticket);
+        continue;
+      }
+      clearTimeout(ticket.expiry);
+      void this.engine.withdraw(ticket.result.reservation);
+    }
+    pool.tickets = kept;
+  }
+
+  private dropIdlePools(): void {
+    for (const [key, pool] of this.pools) {
+      if (pool.tickets.length === 0 && pool.making === 0) this.pools.delete(key);
+    }
   }
 
   private report(outcome: AdmissionAheadOutcome): void {
@@ -177,11 +305,10 @@ export class AdmissionAhead {
       // A faulty metric must not fail an admission.
     }
   }
+}
 
-  private drop(key: string, ticket: Ticket): void {
-    clearTimeout(ticket.expiry);
-    this.tickets.delete(key);
-  }
+function largest(a: Reserve, b: Reserve | null): Reserve {
+  return b !== null && b.micros > a.micros ? b : a;
 }
 
 /** Scope sets are small (a user and a key) and listed in a fixed order by the caller. */

@@ -76,10 +76,11 @@ describe('AdmissionAhead (real Redis)', () => {
   });
 
   /** An AdmissionAhead whose outcomes are kept, in order, in `outcomes`. */
-  function recording(engine: LimitsEngine, maxAgeMs: number) {
+  function recording(engine: LimitsEngine, maxAgeMs: number, maxHeld?: number) {
     const outcomes: AdmissionAheadOutcome[] = [];
     const ahead = new AdmissionAhead(engine, {
       maxAgeMs,
+      ...(maxHeld === undefined ? {} : { maxHeld }),
       onOutcome: (outcome) => outcomes.push(outcome),
     });
     return { ahead, outcomes };
@@ -129,7 +130,8 @@ describe('AdmissionAhead (real Redis)', () => {
 
   it('should charge a request admitted ahead like any other when it settles', async () => {
     const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
-    const ahead = new AdmissionAhead(engine, { maxAgeMs: 5_000 });
+    // One held at a time, so what is reserved can be told exactly.
+    const ahead = new AdmissionAhead(engine, { maxAgeMs: 5_000, maxHeld: 1 });
     const scopes = scopesWith({ usdDaily: '1' });
     await engine.settle(admitted(await ahead.admit(request(scopes))), '0.2');
     await ahead.idle();
@@ -236,7 +238,7 @@ describe('AdmissionAhead (real Redis)', () => {
 
   it('should admit a request needing a larger reservation itself, and withdraw the held one', async () => {
     const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
-    const { ahead, outcomes } = recording(engine, 5_000);
+    const { ahead, outcomes } = recording(engine, 5_000, 1);
     const scopes = scopesWith({ rpm: 50, usdDaily: '10' });
     await engine.settle(admitted(await ahead.admit(request(scopes, '0.1'))), '0');
     await ahead.idle();
@@ -287,6 +289,71 @@ describe('AdmissionAhead (real Redis)', () => {
     await ahead.idle();
     const early = request(scopes, '0', clock);
     expect(admitted(await ahead.admit(early)).requestId).not.toBe(early.requestId);
+    await ahead.close();
+  });
+  it('should keep a busy key a pool of admissions, refilled in batches, never past its limits', async () => {
+    const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
+    const { ahead, outcomes } = recording(engine, 5_000, 8);
+    const scopes = scopesWith({ rpm: 40, concurrentSessions: 30 });
+    const batches: number[] = [];
+    const admit = engine.admit.bind(engine);
+    // Admissions made in one turn go to Redis as one call: count each turn's admissions.
+    let turn: number[] | null = null;
+    jest.spyOn(engine, 'admit').mockImplementation((input) => {
+      if (!turn) {
+        const current: number[] = [0];
+        turn = current;
+        setImmediate(() => {
+          batches.push(current[0]);
+          turn = null;
+        });
+      }
+      turn[0] += 1;
+      return admit(input);
+    });
+    const results: AdmitResult[] = [];
+    let peakHeld = 0;
+    for (let i = 0; i < 46; i += 1) {
+      const result = await ahead.admit(request(scopes));
+      results.push(result);
+      if (result.ok) await engine.settle(result.reservation, '0');
+      peakHeld = Math.max(peakHeld, ahead.heldFor(scopes));
+      await ahead.idle();
+    }
+    const admittedCount = results.filter((result) => result.ok).length;
+    // Exactly the rpm limit, whoever made the admissions, and never more than 8 held.
+    expect(admittedCount).toBe(40);
+    expect(peakHeld).toBeLessThanOrEqual(8);
+    expect(outcomes.filter((outcome) => outcome === 'taken').length).toBeGreaterThanOrEqual(30);
+    // Refills of several admissions went to Redis in one turn, not one per request.
+    expect(Math.max(...batches)).toBeGreaterThanOrEqual(4);
+    expect(batches.length).toBeLessThan(30);
+    await ahead.close();
+    const after = await usage(engine, scopes[0]);
+    expect(after.requests.usedLastMinute).toBe(40);
+    expect(after.concurrency.inFlight).toBe(0);
+  });
+
+  it('should make admissions ahead at the largest reservation the key asked for lately', async () => {
+    const engine = engineOn(redis, `cch:test:ahead:${randomUUID()}:`);
+    const { ahead, outcomes } = recording(engine, 5_000, 4);
+    const scopes = scopesWith({ usdDaily: '100' });
+    for (const reserve of ['0.1', '0.3', '0.1']) {
+      const result = admitted(await ahead.admit(request(scopes, reserve)));
+      await engine.settle(result, '0');
+      await ahead.idle();
+    }
+    // The 0.3 request found only 0.1 held (withdrawn); what was held after it is 0.3 each.
+    expect(outcomes).toEqual(['missing', 'unfit', 'taken']);
+    const big = request(scopes, '0.3');
+    expect(admitted(await ahead.admit(big)).requestId).not.toBe(big.requestId);
+    expect(outcomes[3]).toBe('taken');
+    await ahead.idle();
+    const held = ahead.heldFor(scopes);
+    expect(held).toBeGreaterThan(0);
+    expect((await usage(engine, scopes[0])).windows.daily.reserved).toBe(
+      (0.3 * (held + 1)).toFixed(1),
+    );
     await ahead.close();
   });
 });
