@@ -85,9 +85,9 @@ const MAX_IDLE_POOLS = 10_000;
  *   `maxAgeMs` earlier than the request itself;
  * - they reserve the largest worst case the key asked for in the last two demand windows;
  * - a process that dies holding some leaks them like unfinished requests: until the slot TTL.
- * One is not taken when the request needs a larger reservation (the smaller ones held are
- * withdrawn: later ones are made at the larger size), when the scopes' limits changed, or when
- * the request falls into other budget windows than it did (those are withdrawn too).
+ * One is not taken when it is smaller than the request needs (later ones are made at the larger
+ * size), when the scopes' limits changed, or when the request falls into other budget windows
+ * than it did; the older ones a request passes over on the way to one that fits are withdrawn.
  */
 export class AdmissionAhead {
   private readonly maxAgeMs: number;
@@ -180,7 +180,7 @@ export class AdmissionAhead {
       };
       this.pools.set(key, pool);
     } else if (!request.scopes.every((scope, i) => sameLimits(scope.limits, pool?.limits[i]))) {
-      this.withdrawWhere(pool, () => true);
+      this.withdrawAll(pool);
       pool.limits = request.scopes.map((scope) => scope.limits);
     }
     return pool;
@@ -206,22 +206,23 @@ export class AdmissionAhead {
 
   /**
    * The oldest held admission that fits the request, taken out of the pool; null if none does.
-   * Held ones that can fit no later request either (too old, another budget window, smaller than
-   * this request needs) are withdrawn on the way.
+   * The older ones before it, which fit no later request either (too old, another budget window)
+   * or are smaller than requests now need, are withdrawn on the way: one look per request while
+   * the oldest fits, which it nearly always does.
    */
   private take(pool: Pool, request: AdmitRequest, need: bigint): Ticket | null {
     const at = request.now ?? this.now();
-    this.withdrawWhere(pool, (ticket) => {
+    for (let ticket = pool.tickets.shift(); ticket; ticket = pool.tickets.shift()) {
+      clearTimeout(ticket.expiry);
       const { admittedAt } = ticket.result.reservation;
-      return (
-        ticket.reservedMicros < need ||
-        at - admittedAt > this.maxAgeMs ||
-        !this.engine.sameWindows(admittedAt, at)
-      );
-    });
-    const ticket = pool.tickets.shift();
-    if (ticket) clearTimeout(ticket.expiry);
-    return ticket ?? null;
+      const fits =
+        ticket.reservedMicros >= need &&
+        at - admittedAt <= this.maxAgeMs &&
+        this.engine.sameWindows(admittedAt, at);
+      if (fits) return ticket;
+      void this.engine.withdraw(ticket.result.reservation);
+    }
+    return null;
   }
 
   /**
@@ -279,17 +280,11 @@ export class AdmissionAhead {
     void this.engine.withdraw(ticket.result.reservation);
   }
 
-  private withdrawWhere(pool: Pool, unusable: (ticket: Ticket) => boolean): void {
-    const kept: Ticket[] = [];
-    for (const ticket of pool.tickets) {
-      if (!unusable(ticket)) {
-        kept.push(ticket);
-        continue;
-      }
+  private withdrawAll(pool: Pool): void {
+    for (const ticket of pool.tickets.splice(0)) {
       clearTimeout(ticket.expiry);
       void this.engine.withdraw(ticket.result.reservation);
     }
-    pool.tickets = kept;
   }
 
   private dropIdlePools(): void {
