@@ -54,8 +54,12 @@ interface Pool {
   limits: readonly Limits[];
   /** Admissions being made ahead now. */
   making: number;
-  /** The room the latest admission left (see `AdmitResult.headroom`). */
-  headroom: number;
+  /**
+   * The latest admission of these scopes: the room it left (`AdmitResult.headroom`, worked out
+   * from the script's reply when first read) bounds the next refill. Only the latest is read, not
+   * every admission of a refill.
+   */
+  latest: Admitted | null;
   /** Requests and largest reservation of the current demand window and of the one before. */
   windowStart: number;
   asked: number;
@@ -131,7 +135,7 @@ export class AdmissionAhead {
     this.report(held ? 'unfit' : 'missing');
     const result = await this.engine.admit(request);
     if (result.ok && !result.reservation.degraded) {
-      pool.headroom = result.headroom;
+      pool.latest = result;
       this.refill(key, pool, request.scopes);
     }
     return result;
@@ -171,7 +175,7 @@ export class AdmissionAhead {
         tickets: [],
         limits: request.scopes.map((scope) => scope.limits),
         making: 0,
-        headroom: 0,
+        latest: null,
         windowStart: now,
         asked: 0,
         askedBefore: 0,
@@ -236,7 +240,8 @@ export class AdmissionAhead {
     const target = Math.min(this.maxHeld, Math.max(1, pool.asked, pool.askedBefore));
     const have = pool.tickets.length + pool.making;
     if (have > target / 4) return;
-    const count = Math.min(target - have, pool.headroom - this.minHeadroom + 1);
+    const headroom = pool.latest?.headroom ?? 0;
+    const count = Math.min(target - have, headroom - this.minHeadroom + 1);
     const reserve = largest(pool.reserve, pool.reserveBefore);
     for (let i = 0; i < count; i += 1) {
       pool.making += 1;
@@ -262,7 +267,7 @@ export class AdmissionAhead {
       return;
     }
     // A batch's results come in its order: the latest counts every admission before it.
-    pool.headroom = result.headroom;
+    pool.latest = result;
     const ticket: Ticket = {
       result,
       reservedMicros: BigInt(result.reservation.reservedMicros),
