@@ -160,9 +160,7 @@ export class AdmissionAhead {
   async close(): Promise<void> {
     this.closed = true;
     await this.idle();
-    const held = [...this.pools.values()].flatMap((pool) => pool.tickets.splice(0));
-    for (const ticket of held) clearTimeout(ticket.expiry);
-    await Promise.all(held.map((ticket) => this.engine.withdraw(ticket.result.reservation)));
+    await Promise.all([...this.pools.values()].flatMap((pool) => this.withdrawAll(pool)));
   }
 
   /** The scopes' pool; what it holds is withdrawn if their limits changed since it was made. */
@@ -184,7 +182,7 @@ export class AdmissionAhead {
       };
       this.pools.set(key, pool);
     } else if (!request.scopes.every((scope, i) => sameLimits(scope.limits, pool?.limits[i]))) {
-      this.withdrawAll(pool);
+      void Promise.all(this.withdrawAll(pool));
       pool.limits = request.scopes.map((scope) => scope.limits);
     }
     return pool;
@@ -285,11 +283,12 @@ export class AdmissionAhead {
     void this.engine.withdraw(ticket.result.reservation);
   }
 
-  private withdrawAll(pool: Pool): void {
-    for (const ticket of pool.tickets.splice(0)) {
+  /** Withdraws everything the pool holds; resolves per withdrawal (shutdown waits for them). */
+  private withdrawAll(pool: Pool): Promise<boolean>[] {
+    return pool.tickets.splice(0).map((ticket) => {
       clearTimeout(ticket.expiry);
-      void this.engine.withdraw(ticket.result.reservation);
-    }
+      return this.engine.withdraw(ticket.result.reservation);
+    });
   }
 
   private dropIdlePools(): void {

@@ -115,7 +115,7 @@ export interface LimitsCallContext {
   calendar: CalendarWindows;
   rolling: RollingWindow;
   markers: MarkerRefreshes;
-  /** When each scope's rpm, inflight and resv keys are due a TTL refresh (see `admitScript`). */
+  /** When each scope's rate, inflight and resv keys are due a TTL refresh (see `admitScript`). */
   slotKeys: MarkerRefreshes;
   /** TTL of a scope's baseline marker and all-time counter. */
   markerTtlMs: number;

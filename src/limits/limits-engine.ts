@@ -85,9 +85,9 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 type ResolvedOptions = Required<Omit<LimitsEngineOptions, 'baselineSource' | `on${string}`>>;
 
 /**
- * How often a process refreshes the TTLs of a scope's rpm, inflight and resv keys, which then
- * live this long twice over past their window or slot TTL (see `admitScript`): an rpm zset of an
- * idle scope stays up to 20 s longer than its 60 s.
+ * How often a process refreshes the TTLs of a scope's rate, inflight and resv keys, which then
+ * live this long twice over past their window or slot TTL (see `admitScript`): the rate hash of
+ * an idle scope stays up to 20 s longer than its 60 s.
  */
 const SLOT_KEYS_REFRESH_MS = 10_000;
 /**

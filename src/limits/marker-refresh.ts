@@ -9,7 +9,7 @@ const MAX_SCOPES = 10_000;
  * all-time counter, whose TTL is weeks). Refreshing them on every admission and settlement was
  * two PEXPIREs per scope per request, about a tenth of the limits scripts' Redis calls; once a
  * minute per scope per process keeps them alive just as well. A second instance, every 10 s,
- * does the same for a scope's rpm, inflight and resv keys (see `admitScript`).
+ * does the same for a scope's rate, inflight and resv keys (see `admitScript`).
  */
 export class MarkerRefreshes {
   /** When each scope was last claimed (ms). */
